@@ -1,0 +1,192 @@
+//! The serialized form of a record, the same in every engine that stores bytes.
+//!
+//! A record is written as the session dict Django keeps: the user's keys in insertion order,
+//! then the expiry under Django's reserved `_session_expiry` (omitted for the default), then our
+//! own metadata under `_session_*` keys that a Django app ignores:
+//!
+//! ```text
+//! {"cart":["apple"],"_session_expiry":3600,"_session_created_at":"2023-11-14T22:13:20+00:00",
+//!  "_session_modified_at":"…","_session_expires_at":"…","_session_version":3}
+//! ```
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::datetime::{format_iso, parse_iso};
+use crate::session::{EXPIRY_KEY, RESERVED_PREFIX};
+use crate::{Data, Error, Expiry, Record, Result, Version};
+
+const CREATED_AT: &str = "_session_created_at";
+const MODIFIED_AT: &str = "_session_modified_at";
+const EXPIRES_AT: &str = "_session_expires_at";
+const VERSION: &str = "_session_version";
+
+/// Compact JSON with key order kept (serde_json's `preserve_order`).
+///
+/// ```
+/// use session_core::{Data, Expiry, ExpiryPolicy, JsonCodec, Record};
+/// use time::macros::datetime;
+///
+/// let mut data = Data::new();
+/// data.insert("cart".into(), serde_json::json!(["apple"]));
+/// let record = Record::new(data, Expiry::Seconds(3600), datetime!(2023-11-14 22:13:20 UTC), &ExpiryPolicy::default());
+/// let bytes = JsonCodec.encode(&record).unwrap();
+/// assert!(bytes.starts_with(br#"{"cart":["apple"],"_session_expiry":3600,"#));
+/// assert_eq!(JsonCodec.decode(&bytes).unwrap(), record);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonCodec;
+
+impl JsonCodec {
+    /// The record as compact JSON bytes.
+    ///
+    /// # Errors
+    /// [`Error::Codec`] if serialization fails (it does not for JSON values).
+    pub fn encode(&self, record: &Record) -> Result<Vec<u8>> {
+        serde_json::to_vec(&to_dict(record)).map_err(Error::codec)
+    }
+
+    /// Reads bytes written by [`JsonCodec::encode`].
+    ///
+    /// # Errors
+    /// [`Error::Codec`] for anything else: not JSON, not an object, metadata missing or invalid.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Record> {
+        let dict: Data = serde_json::from_slice(bytes).map_err(Error::codec)?;
+        from_dict(dict)
+    }
+}
+
+/// The session dict with the expiry and our metadata folded in.
+pub fn to_dict(record: &Record) -> Data {
+    let mut dict = Data::clone(&record.data);
+    if let Some(expiry) = record.expiry.to_json() {
+        dict.insert(EXPIRY_KEY.to_owned(), expiry);
+    }
+    dict.insert(CREATED_AT.to_owned(), format_iso(record.created_at).into());
+    dict.insert(MODIFIED_AT.to_owned(), format_iso(record.modified_at).into());
+    dict.insert(EXPIRES_AT.to_owned(), format_iso(record.expires_at).into());
+    if let Some(version) = record.version.as_counter() {
+        dict.insert(VERSION.to_owned(), version.into());
+    }
+    dict
+}
+
+/// Splits a dict written by [`to_dict`] back into a record. Other `_session_*` keys are
+/// dropped (reserved for future metadata).
+///
+/// # Errors
+/// [`Error::Codec`] when the expiry or a timestamp is missing or invalid.
+pub fn from_dict(mut dict: Data) -> Result<Record> {
+    let expiry = match dict.shift_remove(EXPIRY_KEY) {
+        None => Expiry::Default,
+        Some(value) => Expiry::from_json(&value)
+            .ok_or_else(|| Error::codec(format!("invalid {EXPIRY_KEY}: {value}")))?,
+    };
+    let created_at = take_time(&mut dict, CREATED_AT)?;
+    let modified_at = take_time(&mut dict, MODIFIED_AT)?;
+    let expires_at = take_time(&mut dict, EXPIRES_AT)?;
+    let version = match dict.shift_remove(VERSION) {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Version::counter)
+            .ok_or_else(|| Error::codec(format!("invalid {VERSION}: {n}")))?,
+        Some(other) => return Err(Error::codec(format!("invalid {VERSION}: {other}"))),
+        None => Version::INITIAL,
+    };
+    dict.retain(|key, _| !key.starts_with(RESERVED_PREFIX));
+    Ok(Record {
+        data: Arc::new(dict),
+        expiry,
+        created_at,
+        modified_at,
+        expires_at,
+        version,
+    })
+}
+
+fn take_time(dict: &mut Data, key: &str) -> Result<OffsetDateTime> {
+    match dict.shift_remove(key) {
+        Some(Value::String(text)) => {
+            parse_iso(&text).ok_or_else(|| Error::codec(format!("invalid {key}: {text:?}")))
+        }
+        Some(other) => Err(Error::codec(format!("invalid {key}: {other}"))),
+        None => Err(Error::codec(format!("missing {key}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ExpiryPolicy;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    fn record(data: Value, expiry: Expiry) -> Record {
+        let Value::Object(data) = data else {
+            unreachable!("objects only")
+        };
+        Record::new(
+            data,
+            expiry,
+            datetime!(2023-11-14 22:13:20.5 UTC),
+            &ExpiryPolicy::default(),
+        )
+    }
+
+    #[test]
+    fn round_trips_every_expiry_and_keeps_order() {
+        for expiry in [
+            Expiry::Default,
+            Expiry::BrowserClose,
+            Expiry::Seconds(-3),
+            Expiry::At(datetime!(2030-01-02 03:04:05.000006 UTC)),
+        ] {
+            let mut original = record(json!({"z": 1, "a": [1, {"é": "🎉"}], "m": null}), expiry);
+            original.version = Version::counter(7);
+            let bytes = JsonCodec.encode(&original).unwrap();
+            let decoded = JsonCodec.decode(&bytes).unwrap();
+            assert_eq!(decoded, original);
+            assert_eq!(
+                decoded.data.keys().collect::<Vec<_>>(),
+                ["z", "a", "m"],
+                "order kept"
+            );
+        }
+    }
+
+    #[test]
+    fn default_expiry_is_not_written() {
+        let bytes = JsonCodec.encode(&record(json!({"foo": "bar"}), Expiry::Default)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with(r#"{"foo":"bar","_session_created_at":"2023-11-14T22:13:20.500000+00:00""#));
+        assert!(!text.contains(EXPIRY_KEY));
+    }
+
+    #[test]
+    fn garbage_is_a_codec_error_not_a_panic() {
+        for bad in [
+            &b""[..],
+            b"null",
+            b"[1,2]",
+            b"{\"foo\":1}",
+            b"{\"_session_created_at\":1}",
+            b"\xff\xfe",
+            b"{\"_session_expiry\":\"soon\",\"_session_created_at\":\"2023-11-14T22:13:20\"}",
+        ] {
+            assert!(
+                matches!(JsonCodec.decode(bad), Err(Error::Codec { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn foreign_reserved_keys_are_dropped() {
+        let mut dict = to_dict(&record(json!({"a": 1}), Expiry::Default));
+        dict.insert("_session_future".into(), json!(true));
+        let decoded = from_dict(dict).unwrap();
+        assert_eq!(decoded.data.keys().collect::<Vec<_>>(), ["a"]);
+    }
+}

@@ -1,0 +1,129 @@
+//! The one error type every engine maps its failures into.
+
+use std::error::Error as StdError;
+
+/// A boxed error source, kept (never flattened to text) so callers can inspect the chain.
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// `Result` with [`enum@Error`] as its default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, phrased as what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The session no longer exists (logged out or expired elsewhere): a save must not bring it
+    /// back. Django's `UpdateError`; the middleware answers 400 as Django does.
+    #[error("the session was deleted before this request could save it")]
+    Gone,
+    /// Another writer saved the session since it was loaded (version mismatch). Reload, re-apply
+    /// this request's changes and save again; [`Session::save`](crate::Session::save) does so.
+    #[error("the session was changed by another request since it was loaded")]
+    Conflict,
+    /// A session key outside the backend's syntax (too long, bad characters, path separators).
+    /// Nothing was read or written.
+    #[error("invalid session key: {reason}")]
+    InvalidKey {
+        /// Why the key was refused (never the key itself).
+        reason: &'static str,
+    },
+    /// A session data key reserved for the framework (`_session_*`) was written directly.
+    #[error("the session data key {key:?} is reserved for the framework")]
+    ReservedKey {
+        /// The reserved name.
+        key: String,
+    },
+    /// The encoded session is larger than the engine can store (a cookie over 4096 bytes).
+    #[error("the encoded session is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge {
+        /// Size of what would have been stored, in bytes.
+        size: usize,
+        /// The engine's limit, in bytes.
+        limit: usize,
+    },
+    /// A value could not be serialized or deserialized.
+    #[error("session data could not be encoded or decoded")]
+    Codec {
+        /// The serializer's error.
+        #[source]
+        source: BoxError,
+    },
+    /// A setting is invalid; raised at start-up, never at a request.
+    #[error("invalid setting {setting}: {reason}")]
+    Config {
+        /// The setting's Django name, e.g. `SESSION_COOKIE_SAMESITE`.
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The engine does not support this operation (e.g. `clear_expired` on a cookie engine).
+    #[error("the {backend} engine does not support {operation}")]
+    Unsupported {
+        /// The operation, e.g. `clear_expired`.
+        operation: &'static str,
+        /// The engine's name.
+        backend: &'static str,
+    },
+    /// The store failed: database down, pool timed out, I/O error.
+    #[error("the {backend} session store failed")]
+    Backend {
+        /// The engine's name, e.g. `moka`, `postgres`.
+        backend: &'static str,
+        /// The driver's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// Wraps a driver error from the named engine.
+    pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+
+    /// Wraps a serializer error.
+    pub fn codec(source: impl Into<BoxError>) -> Self {
+        Self::Codec {
+            source: source.into(),
+        }
+    }
+
+    /// An invalid setting, named as Django names it.
+    pub fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Config {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// True when retrying the same operation later may succeed (store failures and conflicts).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Conflict | Self::Backend { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_errors_keep_their_source() {
+        let err = Error::backend("test", std::io::Error::other("disk on fire"));
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("disk on fire"));
+        assert!(err.is_transient());
+        assert!(!Error::Gone.is_transient());
+    }
+
+    #[test]
+    fn config_errors_name_the_setting() {
+        let err = Error::config("SESSION_COOKIE_AGE", "must be positive");
+        assert_eq!(
+            err.to_string(),
+            "invalid setting SESSION_COOKIE_AGE: must be positive"
+        );
+    }
+}

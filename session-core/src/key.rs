@@ -1,0 +1,248 @@
+//! Session keys and the generator that makes new ones.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The characters of a Django session key: lowercase letters and digits.
+pub const KEY_ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+/// Length of a generated key (Django's; about 165 bits from the OS CSPRNG).
+pub const KEY_LENGTH: usize = 32;
+/// Values shorter than this are no key at all (Django's rule, ticket CVE-2015-3982).
+pub const MIN_KEY_LENGTH: usize = 8;
+/// Values longer than this are refused before any backend sees them. Signed-cookie keys are
+/// whole sessions, so the bound is the browser's cookie limit.
+pub const MAX_KEY_LENGTH: usize = 4096;
+
+/// An opaque, cookie-safe session key.
+///
+/// `Debug` never prints the key: a key is a bearer credential and must stay out of logs.
+///
+/// ```
+/// use session_core::SessionKey;
+///
+/// assert!(SessionKey::from_cookie("1234567").is_none()); // under 8 characters: no key
+/// let key = SessionKey::from_cookie("abcdefgh").unwrap();
+/// assert_eq!(key.as_str(), "abcdefgh");
+/// assert!(!format!("{key:?}").contains("abcdefgh"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey(Arc<str>);
+
+impl SessionKey {
+    /// Accepts a cookie value as a key the way Django does: at least 8 characters. Longer than
+    /// [`MAX_KEY_LENGTH`], or holding characters a cookie cannot carry (controls, spaces, `;`,
+    /// `,`, `"`, `\`, non-ASCII), is refused too. Backends check their own syntax on top.
+    pub fn from_cookie(value: &str) -> Option<Self> {
+        let fits = (MIN_KEY_LENGTH..=MAX_KEY_LENGTH).contains(&value.len());
+        let cookie_safe = value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'"' | b'\\'));
+        (fits && cookie_safe).then(|| Self(value.into()))
+    }
+
+    /// The key as sent in the cookie. Keep it out of logs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when the key has Django's server-side syntax: only `[a-z0-9]`, 8 to 40 characters
+    /// (the width of Django's `session_key` column). Engines that build paths or SQL from keys
+    /// refuse anything else before touching storage.
+    pub fn is_django_syntax(&self) -> bool {
+        self.0.len() <= 40
+            && self
+                .0
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    }
+}
+
+impl fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionKey(<redacted, {} chars>)", self.0.len())
+    }
+}
+
+impl AsRef<str> for SessionKey {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Makes new session keys. The default draws 32 characters of `[a-z0-9]` from the OS CSPRNG.
+///
+/// Every backend builder takes one, so tests can force collisions on any engine:
+///
+/// ```
+/// use session_core::KeyGenerator;
+///
+/// let key = KeyGenerator::random().generate().unwrap();
+/// assert_eq!(key.as_str().len(), 32);
+/// assert!(key.is_django_syntax());
+/// ```
+#[derive(Clone, Default)]
+pub struct KeyGenerator {
+    source: KeySource,
+}
+
+#[derive(Clone, Default)]
+enum KeySource {
+    #[default]
+    Random,
+    Custom(Arc<dyn Fn() -> SessionKey + Send + Sync>),
+    Scripted(Arc<Mutex<VecDeque<SessionKey>>>),
+}
+
+impl KeyGenerator {
+    /// The default generator: 32 characters of `[a-z0-9]` from the OS CSPRNG.
+    pub fn random() -> Self {
+        Self::default()
+    }
+
+    /// A generator calling `make` for each key (e.g. longer keys). It must return unpredictable
+    /// keys of at least 128 bits; backends still refuse keys outside their syntax.
+    pub fn from_fn(make: impl Fn() -> SessionKey + Send + Sync + 'static) -> Self {
+        Self {
+            source: KeySource::Custom(Arc::new(make)),
+        }
+    }
+
+    /// A generator that hands out queued keys first (see [`KeyGenerator::push`]), then random
+    /// ones: the conformance suite uses it to force key collisions.
+    #[cfg(feature = "test-util")]
+    pub fn scripted() -> Self {
+        Self {
+            source: KeySource::Scripted(Arc::default()),
+        }
+    }
+
+    /// Queues `key` as the next key of a [`KeyGenerator::scripted`] generator (and of its clones).
+    /// Returns false, queueing nothing, on any other generator.
+    #[cfg(feature = "test-util")]
+    pub fn push(&self, key: SessionKey) -> bool {
+        match &self.source {
+            KeySource::Scripted(queue) => {
+                queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push_back(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A new key.
+    ///
+    /// # Errors
+    /// [`Error::Backend`](crate::Error::Backend) when the OS random source fails.
+    pub fn generate(&self) -> crate::Result<SessionKey> {
+        match &self.source {
+            KeySource::Random => random_key(),
+            KeySource::Custom(make) => Ok(make()),
+            KeySource::Scripted(queue) => {
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .pop_front();
+                next.map_or_else(random_key, Ok)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for KeyGenerator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.source {
+            KeySource::Random => "random",
+            KeySource::Custom(_) => "custom",
+            KeySource::Scripted(_) => "scripted",
+        };
+        f.debug_struct("KeyGenerator").field("source", &kind).finish()
+    }
+}
+
+/// 32 uniformly chosen characters of [`KEY_ALPHABET`], by rejection sampling of OS random bytes
+/// (bytes of 252 and above are dropped so every character is equally likely).
+fn random_key() -> crate::Result<SessionKey> {
+    const UNBIASED_LIMIT: u8 = 252; // 7 * 36
+    let mut key = String::with_capacity(KEY_LENGTH);
+    let mut buf = [0u8; 48];
+    while key.len() < KEY_LENGTH {
+        getrandom::fill(&mut buf).map_err(|err| crate::Error::backend("os-random", err))?;
+        for &byte in buf.iter().filter(|&&b| b < UNBIASED_LIMIT) {
+            if key.len() == KEY_LENGTH {
+                break;
+            }
+            key.push(char::from(KEY_ALPHABET[usize::from(byte % 36)]));
+        }
+    }
+    Ok(SessionKey(key.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn django_key_length_rule() {
+        assert!(SessionKey::from_cookie("").is_none());
+        assert!(SessionKey::from_cookie("1234567").is_none());
+        assert!(SessionKey::from_cookie("12345678").is_some());
+    }
+
+    #[test]
+    fn cookie_unsafe_values_are_no_key() {
+        for bad in ["abcd efgh", "abcdefg;h", "abcdéfgh", "abcd\"efgh", "abcd\nefgh"] {
+            assert!(SessionKey::from_cookie(bad).is_none(), "{bad:?}");
+        }
+        assert!(SessionKey::from_cookie(&"a".repeat(MAX_KEY_LENGTH + 1)).is_none());
+    }
+
+    #[test]
+    fn random_keys_are_distinct_and_in_alphabet() {
+        let generator = KeyGenerator::random();
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            let key = generator.generate().unwrap();
+            assert_eq!(key.as_str().len(), KEY_LENGTH);
+            assert!(key.is_django_syntax());
+            assert!(seen.insert(key));
+        }
+    }
+
+    #[test]
+    fn every_character_is_used_roughly_uniformly() {
+        let generator = KeyGenerator::random();
+        let mut counts = [0usize; 36];
+        for _ in 0..2_000 {
+            for b in generator.generate().unwrap().as_str().bytes() {
+                let index = KEY_ALPHABET.iter().position(|&c| c == b).unwrap();
+                counts[index] += 1;
+            }
+        }
+        // 64,000 draws: each character expects ~1778; a biased sampler would skew this badly.
+        for (index, count) in counts.iter().enumerate() {
+            assert!((1500..2060).contains(count), "char {index}: {count}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let key = SessionKey::from_cookie("secretsecretsecret").unwrap();
+        assert!(!format!("{key:?}").contains("secret"));
+    }
+
+    #[cfg(feature = "test-util")]
+    #[test]
+    fn scripted_keys_come_first() {
+        let generator = KeyGenerator::scripted();
+        let fixed = SessionKey::from_cookie("fixedkey1").unwrap();
+        assert!(generator.clone().push(fixed.clone()));
+        assert_eq!(generator.generate().unwrap(), fixed);
+        assert_ne!(generator.generate().unwrap(), fixed);
+        assert!(!KeyGenerator::random().push(fixed));
+    }
+}

@@ -1,0 +1,74 @@
+//! # session-core
+//!
+//! The model behind [`sessions`](https://docs.rs/sessions): Django's session framework, in
+//! Rust. No HTTP stack and no storage live here, only what every engine and the middleware
+//! share:
+//!
+//! | item | Django |
+//! |---|---|
+//! | [`SessionKey`], [`KeyGenerator`] | session keys: 32 chars of `[a-z0-9]` from the OS CSPRNG; under 8 chars is no key |
+//! | [`Record`], [`Version`] | a stored session, with a version token for conditional saves |
+//! | [`Expiry`], [`ExpiryPolicy`] | `set_expiry` and the `get_expiry_*` family, plus an absolute cap |
+//! | [`Clock`], [`SystemClock`], `MockClock` (feature `test-util`) | injected time |
+//! | [`Settings`] | every `SESSION_*` setting with Django's default |
+//! | [`Backend`] | `SessionStore`'s storage methods, as a contract every engine passes |
+//! | [`Session`], [`SessionStore`] | `request.session`: the dict API, `flush`, `cycle_key`, lazy load |
+//! | [`JsonCodec`] | the serialized form engines that store bytes share |
+//! | [`Error`] | `CreateError`, `UpdateError` and friends, as one typed enum |
+//!
+//! ## A session's life
+//!
+//! ```
+//! # async fn demo(backend: std::sync::Arc<dyn session_core::Backend>) -> session_core::Result<()> {
+//! use session_core::{Expiry, SessionStore};
+//!
+//! let store = SessionStore::new(backend);
+//! // A request without a cookie: an anonymous session, nothing loaded or stored yet.
+//! let session = store.session(None);
+//! session.insert("cart", vec!["apple"]).await?;
+//! session.set_expiry(Expiry::seconds(3600)).await?;
+//! session.save().await?; // the middleware does this; creates the record, assigns the key
+//! let key = session.key().expect("saved sessions have a key");
+//!
+//! // The next request carries the cookie.
+//! let next = store.session(Some(key.as_str()));
+//! let cart: Option<Vec<String>> = next.get("cart").await?;
+//! assert_eq!(cart, Some(vec!["apple".to_owned()]));
+//! next.cycle_key().await?; // login: same data, new key, old key dead
+//! next.flush().await?; // logout: record deleted, key dropped
+//! # Ok(()) }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | enables |
+//! |---|---|
+//! | `test-util` | [`MockClock`] and [`KeyGenerator::scripted`], for tests and the conformance suite |
+
+mod backend;
+mod clock;
+pub mod codec;
+pub mod datetime;
+mod error;
+pub mod expiry;
+mod key;
+pub mod record;
+pub mod session;
+pub mod settings;
+
+pub use backend::{Backend, Capabilities};
+#[cfg(feature = "test-util")]
+pub use clock::MockClock;
+pub use clock::{Clock, SharedClock, SystemClock};
+pub use codec::JsonCodec;
+pub use error::{BoxError, Error, Result};
+pub use expiry::{Expiry, ExpiryPolicy};
+pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};
+pub use record::{Data, Record, Stored, Version};
+pub use session::{Session, SessionStore};
+pub use settings::Settings;
+
+/// Re-exported so engines and tests agree on versions.
+pub use async_trait::async_trait;
+pub use serde_json;
+pub use time;

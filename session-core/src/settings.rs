@@ -1,0 +1,551 @@
+//! Every `SESSION_*` setting, with Django's names and defaults.
+//!
+//! Read, in rising precedence, from the defaults, a TOML file named by `SESSIONS_CONFIG`, and
+//! environment variables with Django's names:
+//!
+//! ```
+//! use session_core::{Settings, settings::SameSite};
+//!
+//! let settings = Settings::from_lookup(|name| match name {
+//!     "SESSION_COOKIE_AGE" => Some("3600".into()),
+//!     "SESSION_COOKIE_SAMESITE" => Some("Strict".into()),
+//!     _ => None,
+//! })
+//! .unwrap();
+//! assert_eq!(settings.cookie_age, 3600);
+//! assert_eq!(settings.cookie_samesite, SameSite::Strict);
+//! assert_eq!(settings.cookie_name, "sessionid"); // Django's default
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::{Error, ExpiryPolicy, Result};
+
+/// The environment variable naming a TOML settings file.
+pub const CONFIG_ENV: &str = "SESSIONS_CONFIG";
+
+/// Session settings. Field docs give each setting's Django name and default.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// `SESSION_ENGINE`: `db` (default), `cache`, `cached_db`, `file`, `signed_cookies`, or
+    /// Django's dotted paths (`django.contrib.sessions.backends.db`).
+    #[serde(rename = "SESSION_ENGINE")]
+    pub engine: EngineKind,
+    /// `SESSION_COOKIE_NAME`: `sessionid`.
+    #[serde(rename = "SESSION_COOKIE_NAME")]
+    pub cookie_name: String,
+    /// `SESSION_COOKIE_AGE`: 1209600 seconds (two weeks).
+    #[serde(rename = "SESSION_COOKIE_AGE")]
+    pub cookie_age: i64,
+    /// `SESSION_COOKIE_DOMAIN`: none (host-only cookie).
+    #[serde(rename = "SESSION_COOKIE_DOMAIN")]
+    pub cookie_domain: Option<String>,
+    /// `SESSION_COOKIE_PATH`: `/`.
+    #[serde(rename = "SESSION_COOKIE_PATH")]
+    pub cookie_path: String,
+    /// `SESSION_COOKIE_SECURE`: false.
+    #[serde(rename = "SESSION_COOKIE_SECURE")]
+    pub cookie_secure: bool,
+    /// `SESSION_COOKIE_HTTPONLY`: true.
+    #[serde(rename = "SESSION_COOKIE_HTTPONLY")]
+    pub cookie_httponly: bool,
+    /// `SESSION_COOKIE_SAMESITE`: `Lax`; `Strict`, `None`, or `false` to omit the attribute.
+    #[serde(rename = "SESSION_COOKIE_SAMESITE")]
+    pub cookie_samesite: SameSite,
+    /// `SESSION_COOKIE_PARTITIONED` (ours, CHIPS): false.
+    #[serde(rename = "SESSION_COOKIE_PARTITIONED")]
+    pub cookie_partitioned: bool,
+    /// `SESSION_SAVE_EVERY_REQUEST`: false.
+    #[serde(rename = "SESSION_SAVE_EVERY_REQUEST")]
+    pub save_every_request: bool,
+    /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: false.
+    #[serde(rename = "SESSION_EXPIRE_AT_BROWSER_CLOSE")]
+    pub expire_at_browser_close: bool,
+    /// `SESSION_ABSOLUTE_AGE` (ours): none; seconds from creation after which a session ends
+    /// whatever its activity.
+    #[serde(rename = "SESSION_ABSOLUTE_AGE")]
+    pub absolute_age: Option<i64>,
+    /// `SESSION_FILE_PATH`: none, meaning the system temp directory (Django).
+    #[serde(rename = "SESSION_FILE_PATH")]
+    pub file_path: Option<PathBuf>,
+    /// `SESSION_DATABASE_URL` (ours): `sqlite://sessions.sqlite3`.
+    #[serde(rename = "SESSION_DATABASE_URL")]
+    pub database_url: String,
+    /// `SESSION_DB_TABLE` (ours): `django_session`.
+    #[serde(rename = "SESSION_DB_TABLE")]
+    pub db_table: String,
+    /// `SESSION_CACHE_URL` (ours): `memory://`; `redis://…`; several comma-separated
+    /// `redis://` URLs are a Redis Cluster.
+    #[serde(rename = "SESSION_CACHE_URL")]
+    pub cache_url: String,
+    /// `SESSION_CACHE_KEY_PREFIX` (ours): `session:`.
+    #[serde(rename = "SESSION_CACHE_KEY_PREFIX")]
+    pub cache_key_prefix: String,
+    /// `SECRET_KEY`: empty (engines that sign refuse to start without one).
+    #[serde(rename = "SECRET_KEY")]
+    pub secret_key: Secret,
+    /// `SECRET_KEY_FALLBACKS`: none; older keys that still verify.
+    #[serde(rename = "SECRET_KEY_FALLBACKS")]
+    pub secret_key_fallbacks: Vec<Secret>,
+    /// `SESSION_CODEC` (ours): `json`; `django` to share a store with a Django app.
+    #[serde(rename = "SESSION_CODEC")]
+    pub codec: CodecKind,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            engine: EngineKind::Db,
+            cookie_name: "sessionid".into(),
+            cookie_age: crate::expiry::DEFAULT_COOKIE_AGE,
+            cookie_domain: None,
+            cookie_path: "/".into(),
+            cookie_secure: false,
+            cookie_httponly: true,
+            cookie_samesite: SameSite::Lax,
+            cookie_partitioned: false,
+            save_every_request: false,
+            expire_at_browser_close: false,
+            absolute_age: None,
+            file_path: None,
+            database_url: "sqlite://sessions.sqlite3".into(),
+            db_table: "django_session".into(),
+            cache_url: "memory://".into(),
+            cache_key_prefix: "session:".into(),
+            secret_key: Secret::default(),
+            secret_key_fallbacks: Vec::new(),
+            codec: CodecKind::Json,
+        }
+    }
+}
+
+/// The names of every setting [`Settings::set`] accepts, as Django spells them.
+pub const SETTING_NAMES: &[&str] = &[
+    "SESSION_ENGINE",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_AGE",
+    "SESSION_COOKIE_DOMAIN",
+    "SESSION_COOKIE_PATH",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_COOKIE_PARTITIONED",
+    "SESSION_SAVE_EVERY_REQUEST",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "SESSION_ABSOLUTE_AGE",
+    "SESSION_FILE_PATH",
+    "SESSION_DATABASE_URL",
+    "SESSION_DB_TABLE",
+    "SESSION_CACHE_URL",
+    "SESSION_CACHE_KEY_PREFIX",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "SESSION_CODEC",
+];
+
+impl Settings {
+    /// Settings from the process environment (and the file named by `SESSIONS_CONFIG`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first invalid setting.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Settings read through `lookup` (a stand-in for the environment, for tests): defaults,
+    /// then the TOML file named by `SESSIONS_CONFIG`, then each setting `lookup` returns.
+    /// The result is [validated](Settings::validate).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the first invalid setting or the unreadable file.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let mut settings = match lookup(CONFIG_ENV) {
+            Some(path) if !path.is_empty() => Self::from_toml_file(Path::new(&path))?,
+            _ => Self::default(),
+        };
+        for name in SETTING_NAMES {
+            if let Some(value) = lookup(name) {
+                settings.set(name, &value)?;
+            }
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Settings from a TOML file of `SETTING = value` lines (unknown names are refused).
+    ///
+    /// # Errors
+    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the file cannot be read or parsed.
+    pub fn from_toml_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            Error::config(CONFIG_ENV, format!("cannot read {}: {err}", path.display()))
+        })?;
+        Self::from_toml(&text)
+            .map_err(|err| Error::config(CONFIG_ENV, format!("{}: {err}", path.display())))
+    }
+
+    /// Settings from TOML text.
+    ///
+    /// # Errors
+    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the text does not parse or names an unknown
+    /// setting.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|err| Error::config(CONFIG_ENV, err.to_string()))
+    }
+
+    /// Sets one setting from its string form, as an environment variable spells it
+    /// (`True`/`False` for booleans, comma-separated lists, an empty value for "none").
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting when the name is unknown or the value invalid.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        let value = value.trim();
+        match name {
+            "SESSION_ENGINE" => self.engine = parse(name, value)?,
+            "SESSION_COOKIE_NAME" => self.cookie_name = value.into(),
+            "SESSION_COOKIE_AGE" => self.cookie_age = parse(name, value)?,
+            "SESSION_COOKIE_DOMAIN" => self.cookie_domain = optional(value).map(Into::into),
+            "SESSION_COOKIE_PATH" => self.cookie_path = value.into(),
+            "SESSION_COOKIE_SECURE" => self.cookie_secure = parse_bool(name, value)?,
+            "SESSION_COOKIE_HTTPONLY" => self.cookie_httponly = parse_bool(name, value)?,
+            "SESSION_COOKIE_SAMESITE" => self.cookie_samesite = parse(name, value)?,
+            "SESSION_COOKIE_PARTITIONED" => self.cookie_partitioned = parse_bool(name, value)?,
+            "SESSION_SAVE_EVERY_REQUEST" => self.save_every_request = parse_bool(name, value)?,
+            "SESSION_EXPIRE_AT_BROWSER_CLOSE" => {
+                self.expire_at_browser_close = parse_bool(name, value)?;
+            }
+            "SESSION_ABSOLUTE_AGE" => {
+                self.absolute_age = optional(value).map(|v| parse(name, v)).transpose()?;
+            }
+            "SESSION_FILE_PATH" => self.file_path = optional(value).map(PathBuf::from),
+            "SESSION_DATABASE_URL" => self.database_url = value.into(),
+            "SESSION_DB_TABLE" => self.db_table = value.into(),
+            "SESSION_CACHE_URL" => self.cache_url = value.into(),
+            "SESSION_CACHE_KEY_PREFIX" => self.cache_key_prefix = value.into(),
+            "SECRET_KEY" => self.secret_key = Secret::new(value),
+            "SECRET_KEY_FALLBACKS" => {
+                self.secret_key_fallbacks = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect();
+            }
+            "SESSION_CODEC" => self.codec = parse(name, value)?,
+            _ => return Err(Error::config(name, "unknown setting")),
+        }
+        Ok(())
+    }
+
+    /// Checks the settings together, so that a bad configuration fails at start-up.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting at fault: a cookie name that is not a cookie token;
+    /// a negative age; a path not starting with `/`; `__Host-` without `Secure`, with a
+    /// `Domain` or a path other than `/`; `__Secure-` or `SameSite=None` without `Secure`; a
+    /// table name that is not a plain SQL identifier.
+    pub fn validate(&self) -> Result<()> {
+        let name = &self.cookie_name;
+        if name.is_empty() || !name.bytes().all(is_cookie_token_byte) {
+            return Err(Error::config(
+                "SESSION_COOKIE_NAME",
+                format!("{name:?} is not a valid cookie name"),
+            ));
+        }
+        if self.cookie_age < 0 {
+            return Err(Error::config("SESSION_COOKIE_AGE", "must not be negative"));
+        }
+        if matches!(self.absolute_age, Some(age) if age <= 0) {
+            return Err(Error::config("SESSION_ABSOLUTE_AGE", "must be positive"));
+        }
+        if !self.cookie_path.starts_with('/') || self.cookie_path.contains([';', ',']) {
+            return Err(Error::config(
+                "SESSION_COOKIE_PATH",
+                "must start with / and hold no ; or ,",
+            ));
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if domain.contains([';', ',', ' ']) {
+                return Err(Error::config("SESSION_COOKIE_DOMAIN", "holds ; , or a space"));
+            }
+        }
+        if name.starts_with("__Host-") {
+            if !self.cookie_secure {
+                return Err(Error::config(
+                    "SESSION_COOKIE_SECURE",
+                    "a __Host- cookie name needs SESSION_COOKIE_SECURE = True",
+                ));
+            }
+            if self.cookie_domain.is_some() {
+                return Err(Error::config(
+                    "SESSION_COOKIE_DOMAIN",
+                    "a __Host- cookie must not set a Domain",
+                ));
+            }
+            if self.cookie_path != "/" {
+                return Err(Error::config(
+                    "SESSION_COOKIE_PATH",
+                    "a __Host- cookie needs Path=/",
+                ));
+            }
+        }
+        if name.starts_with("__Secure-") && !self.cookie_secure {
+            return Err(Error::config(
+                "SESSION_COOKIE_SECURE",
+                "a __Secure- cookie name needs SESSION_COOKIE_SECURE = True",
+            ));
+        }
+        if self.cookie_samesite == SameSite::None && !self.cookie_secure {
+            return Err(Error::config(
+                "SESSION_COOKIE_SAMESITE",
+                "SameSite=None needs SESSION_COOKIE_SECURE = True (browsers drop it otherwise)",
+            ));
+        }
+        if self.cookie_partitioned && !self.cookie_secure {
+            return Err(Error::config(
+                "SESSION_COOKIE_PARTITIONED",
+                "a Partitioned cookie needs SESSION_COOKIE_SECURE = True",
+            ));
+        }
+        if !is_sql_identifier(&self.db_table) {
+            return Err(Error::config(
+                "SESSION_DB_TABLE",
+                format!(
+                    "{:?} is not a plain identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63)",
+                    self.db_table
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The expiry settings as an [`ExpiryPolicy`].
+    pub fn expiry_policy(&self) -> ExpiryPolicy {
+        ExpiryPolicy {
+            cookie_age: self.cookie_age,
+            expire_at_browser_close: self.expire_at_browser_close,
+            absolute_age: self.absolute_age,
+        }
+    }
+}
+
+/// Which engine stores the sessions (`SESSION_ENGINE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineKind {
+    /// `db`: a SQL database (Django's default).
+    Db,
+    /// `cache`: Redis or the in-process cache.
+    Cache,
+    /// `cached_db`: a cache in front of the database.
+    CachedDb,
+    /// `file`: one file per session.
+    File,
+    /// `signed_cookies`: the session in a signed cookie.
+    SignedCookies,
+}
+
+impl EngineKind {
+    /// The short name (`db`, `cache`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Db => "db",
+            Self::Cache => "cache",
+            Self::CachedDb => "cached_db",
+            Self::File => "file",
+            Self::SignedCookies => "signed_cookies",
+        }
+    }
+}
+
+impl FromStr for EngineKind {
+    type Err = String;
+
+    fn from_str(value: &str) -> std::result::Result<Self, String> {
+        let short = value
+            .strip_prefix("django.contrib.sessions.backends.")
+            .unwrap_or(value);
+        match short {
+            "db" => Ok(Self::Db),
+            "cache" => Ok(Self::Cache),
+            "cached_db" => Ok(Self::CachedDb),
+            "file" => Ok(Self::File),
+            "signed_cookies" => Ok(Self::SignedCookies),
+            _ => Err(format!(
+                "unknown engine {value:?}; expected db, cache, cached_db, file or signed_cookies"
+            )),
+        }
+    }
+}
+
+/// The cookie's `SameSite` attribute (`SESSION_COOKIE_SAMESITE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax` (the default).
+    Lax,
+    /// `SameSite=None` (needs `Secure`).
+    None,
+    /// No attribute (Django's `False`).
+    Omit,
+}
+
+impl SameSite {
+    /// The attribute value, or `None` when omitted.
+    pub fn attribute(self) -> Option<&'static str> {
+        match self {
+            Self::Strict => Some("Strict"),
+            Self::Lax => Some("Lax"),
+            Self::None => Some("None"),
+            Self::Omit => None,
+        }
+    }
+}
+
+impl FromStr for SameSite {
+    type Err = String;
+
+    fn from_str(value: &str) -> std::result::Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "strict" => Ok(Self::Strict),
+            "lax" => Ok(Self::Lax),
+            "none" => Ok(Self::None),
+            "false" | "" => Ok(Self::Omit),
+            _ => Err(format!(
+                "{value:?} is not Strict, Lax, None or False (to omit it)"
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SameSite {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Bool(false) => Ok(Self::Omit),
+            Raw::Bool(true) => Err(serde::de::Error::custom(
+                "SameSite must be a string or false",
+            )),
+            Raw::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EngineKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// How engines that store bytes encode sessions (`SESSION_CODEC`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecKind {
+    /// Our JSON (the default).
+    Json,
+    /// Django's signed format, to share a store with a Django app.
+    Django,
+}
+
+impl FromStr for CodecKind {
+    type Err = String;
+
+    fn from_str(value: &str) -> std::result::Result<Self, String> {
+        match value.to_ascii_lowercase().as_str() {
+            "json" => Ok(Self::Json),
+            "django" => Ok(Self::Django),
+            _ => Err(format!("{value:?} is not json or django")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CodecKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A secret (`SECRET_KEY`), never shown by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself. Keep it out of logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when no secret is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("Secret(<empty>)")
+        } else {
+            f.write_str("Secret(<redacted>)")
+        }
+    }
+}
+
+fn parse<T: FromStr>(name: &str, value: &str) -> Result<T>
+where
+    T::Err: fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|err| Error::config(name, format!("{value:?}: {err}")))
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" | "" => Ok(false),
+        _ => Err(Error::config(name, format!("{value:?} is not True or False"))),
+    }
+}
+
+fn optional(value: &str) -> Option<&str> {
+    (!value.is_empty() && !value.eq_ignore_ascii_case("none")).then_some(value)
+}
+
+/// RFC 6265 token characters (what a cookie name may hold).
+fn is_cookie_token_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes (PostgreSQL's limit): safe to splice into SQL.
+pub fn is_sql_identifier(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.len() <= 63
+}
+
+#[cfg(test)]
+mod tests;
