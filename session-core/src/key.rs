@@ -1,8 +1,12 @@
 //! Session keys and the generator that makes new ones.
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+#[cfg(feature = "test-util")]
+use std::{
+    collections::VecDeque,
+    sync::{Mutex, PoisonError},
+};
 
 /// The characters of a Django session key: lowercase letters and digits.
 pub const KEY_ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -91,6 +95,7 @@ enum KeySource {
     #[default]
     Random,
     Custom(Arc<dyn Fn() -> SessionKey + Send + Sync>),
+    #[cfg(feature = "test-util")]
     Scripted(Arc<Mutex<VecDeque<SessionKey>>>),
 }
 
@@ -141,6 +146,7 @@ impl KeyGenerator {
         match &self.source {
             KeySource::Random => random_key(),
             KeySource::Custom(make) => Ok(make()),
+            #[cfg(feature = "test-util")]
             KeySource::Scripted(queue) => {
                 let next = queue
                     .lock()
@@ -157,6 +163,7 @@ impl fmt::Debug for KeyGenerator {
         let kind = match self.source {
             KeySource::Random => "random",
             KeySource::Custom(_) => "custom",
+            #[cfg(feature = "test-util")]
             KeySource::Scripted(_) => "scripted",
         };
         f.debug_struct("KeyGenerator").field("source", &kind).finish()

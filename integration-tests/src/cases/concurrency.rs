@@ -1,0 +1,194 @@
+//! Races between requests: exactly one of two saves wins, logout is never undone, and with the
+//! merge on conflict no request's change is lost.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use session_core::{Error, Session};
+use tokio::sync::Barrier;
+
+use super::{Must, is_gone, load, require, seed};
+use crate::{Fixture, TestContext};
+
+/// Two saves of one loaded version, started together: exactly one wins, the other is a
+/// conflict, and the store holds the winner's data. Repeated to catch interleavings.
+pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, conditional_save, "racing_saves_exactly_one_wins");
+    for round in 0..25 {
+        let stored = seed(&ctx, &fixture, json!({"writer": "none"})).await;
+        let loaded = load(&fixture, &stored.key).await;
+        let barrier = Arc::new(Barrier::new(2));
+        let mut tasks = Vec::new();
+        for writer in ["a", "b"] {
+            let (backend, barrier, key) = (
+                Arc::clone(&fixture.backend),
+                Arc::clone(&barrier),
+                stored.key.clone(),
+            );
+            let mut record = loaded.clone();
+            Arc::make_mut(&mut record.data).insert("writer".into(), json!(writer));
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                (writer, backend.save(&key, record).await)
+            }));
+        }
+        let mut winners = Vec::new();
+        for task in tasks {
+            match task.await.must("join") {
+                (writer, Ok(_)) => winners.push(writer),
+                (_, Err(Error::Conflict)) => {}
+                (writer, Err(other)) => panic!("round {round}: {writer} failed with {other:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+        assert_eq!(load(&fixture, &stored.key).await.data["writer"], winners[0]);
+    }
+}
+
+/// A delete and a save started together: whichever lands first, the session stays deleted.
+/// The save either wins before the delete or is `Gone`; nothing is resurrected.
+pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, server_side, "racing_delete_and_save_never_resurrects");
+    for round in 0..50 {
+        let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
+        let record = load(&fixture, &stored.key).await;
+        let barrier = Arc::new(Barrier::new(2));
+        let save = {
+            let (backend, barrier, key) = (
+                Arc::clone(&fixture.backend),
+                Arc::clone(&barrier),
+                stored.key.clone(),
+            );
+            tokio::spawn(async move {
+                barrier.wait().await;
+                backend.save(&key, record).await
+            })
+        };
+        let delete = {
+            let (backend, barrier, key) = (
+                Arc::clone(&fixture.backend),
+                Arc::clone(&barrier),
+                stored.key.clone(),
+            );
+            tokio::spawn(async move {
+                barrier.wait().await;
+                backend.delete(&key).await
+            })
+        };
+        delete.await.must("join").must("delete");
+        match save.await.must("join") {
+            Ok(_) | Err(Error::Gone) => {}
+            Err(other) => panic!("round {round}: save failed with {other:?}"),
+        }
+        assert!(is_gone(&fixture, &stored.key).await, "round {round}: resurrected");
+    }
+}
+
+/// Two requests on one session change different keys at the same time: both changes land.
+pub async fn concurrent_requests_keep_both_changes(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, conditional_save, "concurrent_requests_keep_both_changes");
+    let store = ctx.store(&fixture);
+    let seed = store.session(None);
+    seed.insert("base", 0).await.must("insert");
+    seed.save().await.must("save");
+    let key = seed.key().must("key");
+    for round in 0..10 {
+        let barrier = Arc::new(Barrier::new(2));
+        let mut tasks = Vec::new();
+        for side in ["left", "right"] {
+            let (session, barrier) = (store.session(Some(key.as_str())), Arc::clone(&barrier));
+            tasks.push(tokio::spawn(async move {
+                session.insert(&format!("{side}{round}"), round).await?;
+                barrier.wait().await;
+                session.save().await
+            }));
+        }
+        for task in tasks {
+            task.await.must("join").must("save");
+        }
+    }
+    let record = load(&fixture, &key).await;
+    for round in 0..10 {
+        for side in ["left", "right"] {
+            assert_eq!(record.data[&format!("{side}{round}")], round, "{side}{round} was lost");
+        }
+    }
+}
+
+/// Twenty requests each add one item to the same cart with `modify`: all twenty items land.
+pub async fn concurrent_cart_updates_all_land(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, conditional_save, "concurrent_cart_updates_all_land");
+    let store = ctx.store(&fixture);
+    let seed = store.session(None);
+    seed.insert("cart", Vec::<String>::new()).await.must("insert");
+    seed.save().await.must("save");
+    let key = seed.key().must("key");
+    let barrier = Arc::new(Barrier::new(20));
+    let mut tasks = Vec::new();
+    for item in 0..20 {
+        let (session, barrier): (Session, _) =
+            (store.session(Some(key.as_str())), Arc::clone(&barrier));
+        tasks.push(tokio::spawn(async move {
+            session
+                .modify("cart", move |cart: Option<Vec<String>>| {
+                    let mut cart = cart.unwrap_or_default();
+                    cart.push(format!("item{item}"));
+                    cart
+                })
+                .await?;
+            barrier.wait().await;
+            session.save().await
+        }));
+    }
+    for task in tasks {
+        task.await.must("join").must("save with merge");
+    }
+    let cart: Vec<String> = ctx
+        .store(&fixture)
+        .session(Some(key.as_str()))
+        .get("cart")
+        .await
+        .must("get")
+        .must("cart");
+    let mut sorted = cart.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 20, "items lost or doubled: {cart:?}");
+}
+
+/// A request that loaded the session before a logout elsewhere cannot write it back, even
+/// through the merge path.
+pub async fn logout_race_never_resurrects_through_merge(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, server_side, "logout_race_never_resurrects_through_merge");
+    let store = ctx.store(&fixture);
+    for round in 0..20 {
+        let seed = store.session(None);
+        seed.insert("user", "alice").await.must("insert");
+        seed.save().await.must("save");
+        let key = seed.key().must("key");
+        let writer = store.session(Some(key.as_str()));
+        writer.insert("seen", round).await.must("insert");
+        let logout = store.session(Some(key.as_str()));
+        let barrier = Arc::new(Barrier::new(2));
+        let write = {
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                writer.save().await
+            })
+        };
+        let flush = {
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                logout.flush().await
+            })
+        };
+        flush.await.must("join").must("flush");
+        match write.await.must("join") {
+            Ok(()) | Err(Error::Gone) => {}
+            Err(other) => panic!("round {round}: {other:?}"),
+        }
+        assert!(is_gone(&fixture, &key).await, "round {round}: resurrected");
+    }
+}

@@ -1,0 +1,96 @@
+//! The cases, one `pub async fn` each, grouped by what they check. Each takes the case's
+//! [`TestContext`] and the [`Fixture`] under test, and panics with a message on failure.
+
+#![allow(clippy::panic)] // a conformance case fails by panicking, with a message saying why
+
+pub mod concurrency;
+pub mod contract;
+pub mod expiry;
+pub mod lifecycle;
+pub mod payload;
+pub mod session_api;
+
+use std::fmt::Debug;
+
+use serde_json::Value;
+use session_core::{Data, Expiry, Record, SessionKey, Stored};
+
+use crate::{Fixture, TestContext};
+
+/// Unwrapping with context: the failure message says what the case was doing.
+pub(crate) trait Must<T> {
+    fn must(self, doing: &str) -> T;
+}
+
+impl<T, E: Debug> Must<T> for Result<T, E> {
+    #[track_caller]
+    fn must(self, doing: &str) -> T {
+        match self {
+            Ok(value) => value,
+            Err(err) => panic!("{doing}: {err:?}"),
+        }
+    }
+}
+
+impl<T> Must<T> for Option<T> {
+    #[track_caller]
+    fn must(self, doing: &str) -> T {
+        match self {
+            Some(value) => value,
+            None => panic!("{doing}: got nothing"),
+        }
+    }
+}
+
+/// Skips the case (with `SKIP(capability)`) unless the engine has `$capability`.
+macro_rules! require {
+    ($fixture:expr, $capability:ident, $case:literal) => {
+        if !$fixture.capabilities().$capability {
+            $crate::services::skip_capability($case, stringify!($capability));
+            return;
+        }
+    };
+}
+pub(crate) use require;
+
+/// A JSON object literal as session data.
+pub(crate) fn data(value: Value) -> Data {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("session data must be an object, not {other}"),
+    }
+}
+
+/// A key in Django's syntax from a literal.
+pub(crate) fn key(text: &str) -> SessionKey {
+    SessionKey::from_cookie(text).must("a literal test key")
+}
+
+/// Creates a record with `value` and the default expiry.
+pub(crate) async fn seed(ctx: &TestContext, fixture: &Fixture, value: Value) -> Stored {
+    seed_with(ctx, fixture, value, Expiry::Default).await
+}
+
+/// Creates a record with `value` and `expiry`.
+pub(crate) async fn seed_with(ctx: &TestContext, fixture: &Fixture, value: Value, expiry: Expiry) -> Stored {
+    fixture
+        .backend
+        .create(ctx.record(data(value), expiry))
+        .await
+        .must("create a seed record")
+}
+
+/// Loads the live record under `key`, failing if there is none.
+pub(crate) async fn load(fixture: &Fixture, key: &SessionKey) -> Record {
+    fixture
+        .backend
+        .load(key)
+        .await
+        .must("load")
+        .must("a live record")
+}
+
+/// True when nothing live is under `key`.
+pub(crate) async fn is_gone(fixture: &Fixture, key: &SessionKey) -> bool {
+    fixture.backend.load(key).await.must("load").is_none()
+}

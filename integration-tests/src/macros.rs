@@ -1,0 +1,126 @@
+//! `conformance_tests!`: one `#[tokio::test]` per case.
+
+/// Expands to one `#[tokio::test]` per conformance case, each building its backend with
+/// `$factory` (an `FnOnce(TestContext) -> impl Future<Output = Result<Fixture, Unavailable>>`).
+///
+/// Call it inside a module of its own per engine; the test names are the case names. Needs
+/// `session-conformance` as a (dev-)dependency under that name; no tokio dependency of your own.
+///
+/// ```
+/// use session_cache::MokaBackend;
+/// use session_conformance::{Fixture, TestContext, Unavailable};
+///
+/// async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
+///     Ok(Fixture::new(
+///         MokaBackend::builder()
+///             .clock(ctx.clock.shared())
+///             .key_generator(ctx.keys.clone())
+///             .build(),
+///     ))
+/// }
+///
+/// session_conformance::conformance_tests!(moka);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr $(,)?) => {
+        $crate::__conformance_cases! {
+            $factory;
+            concurrency::racing_saves_exactly_one_wins,
+            concurrency::racing_delete_and_save_never_resurrects,
+            concurrency::concurrent_requests_keep_both_changes,
+            concurrency::concurrent_cart_updates_all_land,
+            concurrency::logout_race_never_resurrects_through_merge,
+            contract::load_unknown_key_is_none,
+            contract::create_then_load_round_trips,
+            contract::create_never_overwrites,
+            contract::create_retries_until_a_key_is_free,
+            contract::parallel_creates_get_distinct_keys,
+            contract::save_replaces_and_changes_version,
+            contract::save_of_stale_version_is_conflict,
+            contract::save_of_missing_key_is_gone,
+            contract::save_after_delete_is_gone,
+            contract::save_after_expiry_is_gone,
+            contract::touch_moves_expiry,
+            contract::touch_extends_life,
+            contract::touch_can_shorten,
+            contract::touch_of_missing_or_expired_is_gone,
+            contract::cycle_keeps_data_and_kills_old_key,
+            contract::cycle_never_takes_a_live_key,
+            contract::delete_is_idempotent_and_targeted,
+            contract::exists_tracks_liveness,
+            contract::expiry_boundary_is_exact,
+            contract::expired_record_is_unreachable,
+            contract::clear_expired_removes_only_expired,
+            contract::clear_expired_keeps_live_records,
+            contract::hostile_keys_are_refused_safely,
+            contract::save_keeps_created_at,
+            contract::every_expiry_kind_round_trips,
+            expiry::default_expiry_is_cookie_age,
+            expiry::custom_expiry_seconds,
+            expiry::custom_expiry_timedelta,
+            expiry::custom_expiry_datetime,
+            expiry::custom_expiry_reset,
+            expiry::expire_at_browser_close_matrix,
+            expiry::actual_expiry,
+            expiry::idle_expiry_counts_from_last_save,
+            expiry::touch_renews_idle_expiry,
+            expiry::absolute_age_caps_an_active_session,
+            expiry::absolute_age_survives_cycle_key,
+            expiry::browser_close_keeps_server_record_for_cookie_age,
+            lifecycle::save_stores_the_session,
+            lifecycle::delete_removes_the_session,
+            lifecycle::flush_deletes_and_forgets_the_key,
+            lifecycle::cycle_key_keeps_items,
+            lifecycle::cycle_key_of_unread_session_keeps_data,
+            lifecycle::cycle_key_of_new_session_stores_it,
+            lifecycle::save_keeps_the_data_readable,
+            lifecycle::unknown_key_saves_under_a_new_key,
+            lifecycle::load_of_unknown_key_creates_nothing,
+            lifecycle::save_after_logout_elsewhere_is_gone,
+            lifecycle::emptied_session_is_still_saved,
+            payload::large_payload_round_trips,
+            payload::unicode_round_trips_in_order,
+            payload::many_keys_keep_insertion_order,
+            payload::every_json_type_round_trips,
+            payload::corrupt_data_loads_as_none,
+            session_api::new_session_is_untouched,
+            session_api::get_of_missing_key_is_none,
+            session_api::insert_marks_modified,
+            session_api::pop_returns_and_removes,
+            session_api::pop_of_missing_key_does_not_modify,
+            session_api::pop_of_missing_key_leaves_data,
+            session_api::setdefault_stores_once,
+            session_api::update_marks_modified,
+            session_api::contains_key_only_reads,
+            session_api::values_only_read,
+            session_api::keys_only_read,
+            session_api::items_only_read,
+            session_api::clear_empties_and_marks,
+            session_api::test_cookie_helpers,
+            session_api::is_empty_does_not_load,
+            session_api::short_cookie_is_no_key,
+            session_api::eight_character_cookie_is_a_key,
+            session_api::reserved_keys_are_guarded,
+            session_api::modify_reads_and_writes_one_value,
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_cases {
+    ($factory:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[$crate::__private::tokio::test(
+                crate = "session_conformance::__private::tokio",
+                flavor = "multi_thread",
+                worker_threads = 2
+            )]
+            async fn $case() {
+                $crate::run(stringify!($case), $factory, $crate::cases::$module::$case).await;
+            }
+        )*
+    };
+}
