@@ -1,1 +1,17 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "test-util")]
+pub use session_core::MockClock;
+pub use session_core::{
+    Backend, Capabilities, Clock, Data, Error, Expiry, ExpiryPolicy, JsonCodec, KeyGenerator,
+    Record, Result, Session, SessionKey, SessionStore, Settings, SharedClock, Stored, SystemClock,
+    Version,
+};
+
+/// The model: keys, records, expiry rules, settings, the `Backend` contract, the `Session`
+/// handle (the `session-core` crate).
+pub use session_core as core;
+
+/// The in-process engine (moka).
+#[cfg(feature = "moka")]
+pub use session_cache::{MokaBackend, MokaBackendBuilder};

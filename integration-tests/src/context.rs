@@ -35,7 +35,13 @@ impl TestContext {
             .expect("the OS random source works");
         let mut namespace: String = case
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .take(36)
             .collect();
         namespace.insert_str(0, "t_");
@@ -116,7 +122,12 @@ impl fmt::Debug for Fixture {
 #[async_trait]
 pub trait RawAccess: Send + Sync {
     /// Stores `bytes` as the session `key`, live until `expires_at`, exactly as given.
-    async fn write_raw(&self, key: &SessionKey, bytes: &[u8], expires_at: OffsetDateTime) -> Result<()>;
+    async fn write_raw(
+        &self,
+        key: &SessionKey,
+        bytes: &[u8],
+        expires_at: OffsetDateTime,
+    ) -> Result<()>;
 }
 
 /// The factory could not reach the engine's service.

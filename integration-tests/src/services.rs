@@ -20,12 +20,18 @@ pub fn services_required() -> bool {
 
 /// The PostgreSQL URL for tests.
 pub fn postgres_url() -> String {
-    env_or("SESSIONS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+    env_or(
+        "SESSIONS_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    )
 }
 
 /// The MySQL / MariaDB URL for tests.
 pub fn mysql_url() -> String {
-    env_or("SESSIONS_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+    env_or(
+        "SESSIONS_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/test",
+    )
 }
 
 /// The Redis URL for tests.

@@ -6,7 +6,7 @@ use session_conformance::{Fixture, TestContext, Unavailable, conformance_tests};
 async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
     let backend = MokaBackend::builder()
         .clock(ctx.clock.shared())
-        .key_generator(ctx.keys.clone())
+        .key_generator(ctx.keys)
         .build();
     Ok(Fixture::new(backend))
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use moka::ops::compute::{CompResult, Op};
 use moka::sync::Cache;
 use session_core::{
-    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock,
-    Stored, SystemClock, Version, async_trait,
+    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
+    SystemClock, Version, async_trait,
 };
 use time::OffsetDateTime;
 
@@ -237,13 +237,16 @@ impl Backend for MokaBackend {
             .collect();
         let mut removed = 0;
         for key in expired {
-            let result = self.cache.entry(SessionKey::clone(&key)).and_compute_with(|existing| {
-                match existing {
-                    // Re-checked under the key's lock: a save may have revived it meanwhile.
-                    Some(entry) if !entry.value().is_live(now) => Op::Remove,
-                    _ => Op::Nop,
-                }
-            });
+            let result = self
+                .cache
+                .entry(SessionKey::clone(&key))
+                .and_compute_with(|existing| {
+                    match existing {
+                        // Re-checked under the key's lock: a save may have revived it meanwhile.
+                        Some(entry) if !entry.value().is_live(now) => Op::Remove,
+                        _ => Op::Nop,
+                    }
+                });
             if matches!(result, CompResult::Removed(_)) {
                 removed += 1;
             }

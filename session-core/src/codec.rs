@@ -65,7 +65,10 @@ pub fn to_dict(record: &Record) -> Data {
         dict.insert(EXPIRY_KEY.to_owned(), expiry);
     }
     dict.insert(CREATED_AT.to_owned(), format_iso(record.created_at).into());
-    dict.insert(MODIFIED_AT.to_owned(), format_iso(record.modified_at).into());
+    dict.insert(
+        MODIFIED_AT.to_owned(),
+        format_iso(record.modified_at).into(),
+    );
     dict.insert(EXPIRES_AT.to_owned(), format_iso(record.expires_at).into());
     if let Some(version) = record.version.as_counter() {
         dict.insert(VERSION.to_owned(), version.into());
@@ -158,9 +161,13 @@ mod tests {
 
     #[test]
     fn default_expiry_is_not_written() {
-        let bytes = JsonCodec.encode(&record(json!({"foo": "bar"}), Expiry::Default)).unwrap();
+        let bytes = JsonCodec
+            .encode(&record(json!({"foo": "bar"}), Expiry::Default))
+            .unwrap();
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.starts_with(r#"{"foo":"bar","_session_created_at":"2023-11-14T22:13:20.500000+00:00""#));
+        assert!(text.starts_with(
+            r#"{"foo":"bar","_session_created_at":"2023-11-14T22:13:20.500000+00:00""#
+        ));
         assert!(!text.contains(EXPIRY_KEY));
     }
 

@@ -76,7 +76,7 @@ pub fn parse_iso(text: &str) -> Option<OffsetDateTime> {
                 return None;
             }
             let fraction = number(&rest[1..=digits])?;
-            micro = u32::from(fraction) * 10u32.pow(u32::try_from(6 - digits).ok()?);
+            micro = fraction * 10u32.pow(u32::try_from(6 - digits).ok()?);
             rest = &rest[1 + digits..];
         }
     }
@@ -88,7 +88,11 @@ pub fn parse_iso(text: &str) -> Option<OffsetDateTime> {
     )
     .ok()?;
     let offset = parse_offset(rest)?;
-    Some(PrimitiveDateTime::new(date, time).assume_offset(offset).to_offset(UtcOffset::UTC))
+    Some(
+        PrimitiveDateTime::new(date, time)
+            .assume_offset(offset)
+            .to_offset(UtcOffset::UTC),
+    )
 }
 
 fn parse_offset(text: &[u8]) -> Option<UtcOffset> {

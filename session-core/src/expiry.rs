@@ -62,7 +62,9 @@ impl Expiry {
         match value {
             Value::Null => Some(Self::Default),
             Value::Number(n) => {
-                let seconds = n.as_i64().or_else(|| n.as_f64().and_then(truncate_seconds))?;
+                let seconds = n
+                    .as_i64()
+                    .or_else(|| n.as_f64().and_then(truncate_seconds))?;
                 Some(Self::seconds(seconds))
             }
             Value::String(text) => parse_iso(text).map(Self::At),

@@ -166,7 +166,9 @@ impl fmt::Debug for KeyGenerator {
             #[cfg(feature = "test-util")]
             KeySource::Scripted(_) => "scripted",
         };
-        f.debug_struct("KeyGenerator").field("source", &kind).finish()
+        f.debug_struct("KeyGenerator")
+            .field("source", &kind)
+            .finish()
     }
 }
 
@@ -202,7 +204,13 @@ mod tests {
 
     #[test]
     fn cookie_unsafe_values_are_no_key() {
-        for bad in ["abcd efgh", "abcdefg;h", "abcdéfgh", "abcd\"efgh", "abcd\nefgh"] {
+        for bad in [
+            "abcd efgh",
+            "abcdefg;h",
+            "abcdéfgh",
+            "abcd\"efgh",
+            "abcd\nefgh",
+        ] {
             assert!(SessionKey::from_cookie(bad).is_none(), "{bad:?}");
         }
         assert!(SessionKey::from_cookie(&"a".repeat(MAX_KEY_LENGTH + 1)).is_none());
@@ -247,7 +255,7 @@ mod tests {
     fn scripted_keys_come_first() {
         let generator = KeyGenerator::scripted();
         let fixed = SessionKey::from_cookie("fixedkey1").unwrap();
-        assert!(generator.clone().push(fixed.clone()));
+        assert!(generator.push(fixed.clone()));
         assert_eq!(generator.generate().unwrap(), fixed);
         assert_ne!(generator.generate().unwrap(), fixed);
         assert!(!KeyGenerator::random().push(fixed));

@@ -270,10 +270,13 @@ impl Settings {
                 "must start with / and hold no ; or ,",
             ));
         }
-        if let Some(domain) = &self.cookie_domain {
-            if domain.contains([';', ',', ' ']) {
-                return Err(Error::config("SESSION_COOKIE_DOMAIN", "holds ; , or a space"));
-            }
+        if let Some(domain) = &self.cookie_domain
+            && domain.contains([';', ',', ' '])
+        {
+            return Err(Error::config(
+                "SESSION_COOKIE_DOMAIN",
+                "holds ; , or a space",
+            ));
         }
         if name.starts_with("__Host-") {
             if !self.cookie_secure {
@@ -526,7 +529,10 @@ fn parse_bool(name: &str, value: &str) -> Result<bool> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(Error::config(name, format!("{value:?} is not True or False"))),
+        _ => Err(Error::config(
+            name,
+            format!("{value:?} is not True or False"),
+        )),
     }
 }
 

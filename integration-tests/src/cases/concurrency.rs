@@ -48,7 +48,11 @@ pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
 /// A delete and a save started together: whichever lands first, the session stays deleted.
 /// The save either wins before the delete or is `Gone`; nothing is resurrected.
 pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "racing_delete_and_save_never_resurrects");
+    require!(
+        fixture,
+        server_side,
+        "racing_delete_and_save_never_resurrects"
+    );
     for round in 0..50 {
         let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
         let record = load(&fixture, &stored.key).await;
@@ -80,13 +84,20 @@ pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: 
             Ok(_) | Err(Error::Gone) => {}
             Err(other) => panic!("round {round}: save failed with {other:?}"),
         }
-        assert!(is_gone(&fixture, &stored.key).await, "round {round}: resurrected");
+        assert!(
+            is_gone(&fixture, &stored.key).await,
+            "round {round}: resurrected"
+        );
     }
 }
 
 /// Two requests on one session change different keys at the same time: both changes land.
 pub async fn concurrent_requests_keep_both_changes(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, conditional_save, "concurrent_requests_keep_both_changes");
+    require!(
+        fixture,
+        conditional_save,
+        "concurrent_requests_keep_both_changes"
+    );
     let store = ctx.store(&fixture);
     let seed = store.session(None);
     seed.insert("base", 0).await.must("insert");
@@ -110,17 +121,27 @@ pub async fn concurrent_requests_keep_both_changes(ctx: TestContext, fixture: Fi
     let record = load(&fixture, &key).await;
     for round in 0..10 {
         for side in ["left", "right"] {
-            assert_eq!(record.data[&format!("{side}{round}")], round, "{side}{round} was lost");
+            assert_eq!(
+                record.data[&format!("{side}{round}")],
+                round,
+                "{side}{round} was lost"
+            );
         }
     }
 }
 
 /// Twenty requests each add one item to the same cart with `modify`: all twenty items land.
 pub async fn concurrent_cart_updates_all_land(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, conditional_save, "concurrent_cart_updates_all_land");
+    require!(
+        fixture,
+        conditional_save,
+        "concurrent_cart_updates_all_land"
+    );
     let store = ctx.store(&fixture);
     let seed = store.session(None);
-    seed.insert("cart", Vec::<String>::new()).await.must("insert");
+    seed.insert("cart", Vec::<String>::new())
+        .await
+        .must("insert");
     seed.save().await.must("save");
     let key = seed.key().must("key");
     let barrier = Arc::new(Barrier::new(20));
@@ -159,7 +180,11 @@ pub async fn concurrent_cart_updates_all_land(ctx: TestContext, fixture: Fixture
 /// A request that loaded the session before a logout elsewhere cannot write it back, even
 /// through the merge path.
 pub async fn logout_race_never_resurrects_through_merge(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "logout_race_never_resurrects_through_merge");
+    require!(
+        fixture,
+        server_side,
+        "logout_race_never_resurrects_through_merge"
+    );
     let store = ctx.store(&fixture);
     for round in 0..20 {
         let seed = store.session(None);

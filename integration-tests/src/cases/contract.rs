@@ -27,7 +27,10 @@ pub async fn load_unknown_key_is_none(ctx: TestContext, fixture: Fixture) {
 
 /// What `create` stores is what `load` returns, metadata included.
 pub async fn create_then_load_round_trips(ctx: TestContext, fixture: Fixture) {
-    let record = ctx.record(data(json!({"user": "alice", "n": 1})), Expiry::Seconds(3600));
+    let record = ctx.record(
+        data(json!({"user": "alice", "n": 1})),
+        Expiry::Seconds(3600),
+    );
     let stored = fixture.backend.create(record.clone()).await.must("create");
     assert!(stored.key.as_str().len() >= 8);
     let loaded = load(&fixture, &stored.key).await;
@@ -36,7 +39,10 @@ pub async fn create_then_load_round_trips(ctx: TestContext, fixture: Fixture) {
     assert_eq!(loaded.created_at, record.created_at);
     assert_eq!(loaded.modified_at, record.modified_at);
     assert_eq!(loaded.expires_at, record.expires_at);
-    assert_eq!(loaded.version, stored.version, "load returns the stored version");
+    assert_eq!(
+        loaded.version, stored.version,
+        "load returns the stored version"
+    );
     assert!(fixture.backend.exists(&stored.key).await.must("exists"));
 }
 
@@ -74,7 +80,9 @@ pub async fn parallel_creates_get_distinct_keys(ctx: TestContext, fixture: Fixtu
     for n in 0..100 {
         let backend = Arc::clone(&fixture.backend);
         let record = ctx.record(data(json!({ "n": n })), Expiry::Default);
-        tasks.push(tokio::spawn(async move { (n, backend.create(record).await) }));
+        tasks.push(tokio::spawn(
+            async move { (n, backend.create(record).await) },
+        ));
     }
     let mut keys = HashSet::new();
     for task in tasks {
@@ -102,17 +110,29 @@ pub async fn save_replaces_and_changes_version(ctx: TestContext, fixture: Fixtur
 
 /// A save of a version the store no longer holds is a conflict and writes nothing.
 pub async fn save_of_stale_version_is_conflict(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, conditional_save, "save_of_stale_version_is_conflict");
+    require!(
+        fixture,
+        conditional_save,
+        "save_of_stale_version_is_conflict"
+    );
     let stored = seed(&ctx, &fixture, json!({"v": 0})).await;
     let original = load(&fixture, &stored.key).await;
     let mut first = original.clone();
     std::sync::Arc::make_mut(&mut first.data).insert("v".into(), json!(1));
-    fixture.backend.save(&stored.key, first).await.must("first save");
+    fixture
+        .backend
+        .save(&stored.key, first)
+        .await
+        .must("first save");
     let mut stale = original;
     std::sync::Arc::make_mut(&mut stale.data).insert("v".into(), json!(2));
     let result = fixture.backend.save(&stored.key, stale).await;
     assert!(matches!(result, Err(Error::Conflict)), "got {result:?}");
-    assert_eq!(load(&fixture, &stored.key).await.data["v"], 1, "the stale save wrote nothing");
+    assert_eq!(
+        load(&fixture, &stored.key).await.data["v"],
+        1,
+        "the stale save wrote nothing"
+    );
 }
 
 /// Saving under a key that never existed is `Gone` and creates nothing.
@@ -135,7 +155,10 @@ pub async fn save_after_delete_is_gone(ctx: TestContext, fixture: Fixture) {
     fixture.backend.delete(&stored.key).await.must("delete");
     let result = fixture.backend.save(&stored.key, record).await;
     assert!(matches!(result, Err(Error::Gone)), "got {result:?}");
-    assert!(is_gone(&fixture, &stored.key).await, "the deleted session came back");
+    assert!(
+        is_gone(&fixture, &stored.key).await,
+        "the deleted session came back"
+    );
 }
 
 /// Saving an expired session is `Gone` and does not revive it.
@@ -153,11 +176,19 @@ pub async fn save_after_expiry_is_gone(ctx: TestContext, fixture: Fixture) {
 pub async fn touch_moves_expiry(ctx: TestContext, fixture: Fixture) {
     let stored = seed_with(&ctx, &fixture, json!({"keep": "me"}), Expiry::Seconds(10)).await;
     let new_deadline = ctx.now() + Duration::seconds(100);
-    fixture.backend.touch(&stored.key, new_deadline).await.must("touch");
+    fixture
+        .backend
+        .touch(&stored.key, new_deadline)
+        .await
+        .must("touch");
     let loaded = load(&fixture, &stored.key).await;
     assert_eq!(loaded.expires_at, new_deadline);
     assert_eq!(loaded.data["keep"], "me");
-    assert_eq!(loaded.expiry, Expiry::Seconds(10), "touch does not change the setting");
+    assert_eq!(
+        loaded.expiry,
+        Expiry::Seconds(10),
+        "touch does not change the setting"
+    );
 }
 
 /// After a touch the session outlives its old deadline.
@@ -170,9 +201,15 @@ pub async fn touch_extends_life(ctx: TestContext, fixture: Fixture) {
         .await
         .must("touch");
     ctx.clock.advance(Duration::seconds(30));
-    assert!(!is_gone(&fixture, &stored.key).await, "alive past the old deadline");
+    assert!(
+        !is_gone(&fixture, &stored.key).await,
+        "alive past the old deadline"
+    );
     ctx.clock.advance(Duration::seconds(30));
-    assert!(is_gone(&fixture, &stored.key).await, "dead at the new deadline");
+    assert!(
+        is_gone(&fixture, &stored.key).await,
+        "dead at the new deadline"
+    );
 }
 
 /// A touch to an earlier deadline shortens the session.
@@ -192,15 +229,30 @@ pub async fn touch_can_shorten(ctx: TestContext, fixture: Fixture) {
 pub async fn touch_of_missing_or_expired_is_gone(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "touch_of_missing_or_expired_is_gone");
     let missing = KeyGenerator::random().generate().must("a key");
-    let result = fixture.backend.touch(&missing, ctx.now() + Duration::hours(1)).await;
-    assert!(matches!(result, Err(Error::Gone)), "missing: got {result:?}");
+    let result = fixture
+        .backend
+        .touch(&missing, ctx.now() + Duration::hours(1))
+        .await;
+    assert!(
+        matches!(result, Err(Error::Gone)),
+        "missing: got {result:?}"
+    );
     assert!(is_gone(&fixture, &missing).await);
 
     let stored = seed_with(&ctx, &fixture, json!({"a": 1}), Expiry::Seconds(1)).await;
     ctx.clock.advance(Duration::seconds(1));
-    let result = fixture.backend.touch(&stored.key, ctx.now() + Duration::hours(1)).await;
-    assert!(matches!(result, Err(Error::Gone)), "expired: got {result:?}");
-    assert!(is_gone(&fixture, &stored.key).await, "touch revived an expired session");
+    let result = fixture
+        .backend
+        .touch(&stored.key, ctx.now() + Duration::hours(1))
+        .await;
+    assert!(
+        matches!(result, Err(Error::Gone)),
+        "expired: got {result:?}"
+    );
+    assert!(
+        is_gone(&fixture, &stored.key).await,
+        "touch revived an expired session"
+    );
 }
 
 /// `cycle` keeps the data under a new key and kills the old one.
@@ -208,10 +260,20 @@ pub async fn cycle_keeps_data_and_kills_old_key(ctx: TestContext, fixture: Fixtu
     require!(fixture, server_side, "cycle_keeps_data_and_kills_old_key");
     let stored = seed(&ctx, &fixture, json!({"cart": ["apple"]})).await;
     let record = load(&fixture, &stored.key).await;
-    let cycled = fixture.backend.cycle(&stored.key, record).await.must("cycle");
+    let cycled = fixture
+        .backend
+        .cycle(&stored.key, record)
+        .await
+        .must("cycle");
     assert_ne!(cycled.key, stored.key);
-    assert_eq!(load(&fixture, &cycled.key).await.data["cart"], json!(["apple"]));
-    assert!(is_gone(&fixture, &stored.key).await, "the old key still loads");
+    assert_eq!(
+        load(&fixture, &cycled.key).await.data["cart"],
+        json!(["apple"])
+    );
+    assert!(
+        is_gone(&fixture, &stored.key).await,
+        "the old key still loads"
+    );
     assert!(!fixture.backend.exists(&stored.key).await.must("exists"));
 }
 
@@ -236,7 +298,11 @@ pub async fn delete_is_idempotent_and_targeted(ctx: TestContext, fixture: Fixtur
     fixture.backend.delete(&a.key).await.must("delete");
     fixture.backend.delete(&a.key).await.must("delete again");
     let never = KeyGenerator::random().generate().must("a key");
-    fixture.backend.delete(&never).await.must("delete of an unknown key");
+    fixture
+        .backend
+        .delete(&never)
+        .await
+        .must("delete of an unknown key");
     assert!(is_gone(&fixture, &a.key).await);
     assert_eq!(load(&fixture, &b.key).await.data["n"], "b");
 }
@@ -248,9 +314,21 @@ pub async fn exists_tracks_liveness(ctx: TestContext, fixture: Fixture) {
     let deleted = seed(&ctx, &fixture, json!({"a": 2})).await;
     assert!(fixture.backend.exists(&short.key).await.must("exists"));
     fixture.backend.delete(&deleted.key).await.must("delete");
-    assert!(!fixture.backend.exists(&deleted.key).await.must("exists after delete"));
+    assert!(
+        !fixture
+            .backend
+            .exists(&deleted.key)
+            .await
+            .must("exists after delete")
+    );
     ctx.clock.advance(Duration::seconds(5));
-    assert!(!fixture.backend.exists(&short.key).await.must("exists after expiry"));
+    assert!(
+        !fixture
+            .backend
+            .exists(&short.key)
+            .await
+            .must("exists after expiry")
+    );
 }
 
 /// A record is live until just before `expires_at` and dead from it on (Django:
@@ -258,8 +336,12 @@ pub async fn exists_tracks_liveness(ctx: TestContext, fixture: Fixture) {
 pub async fn expiry_boundary_is_exact(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "expiry_boundary_is_exact");
     let stored = seed_with(&ctx, &fixture, json!({"a": 1}), Expiry::Seconds(10)).await;
-    ctx.clock.advance(Duration::seconds(10) - Duration::microseconds(1));
-    assert!(!is_gone(&fixture, &stored.key).await, "live 1 µs before the deadline");
+    ctx.clock
+        .advance(Duration::seconds(10) - Duration::microseconds(1));
+    assert!(
+        !is_gone(&fixture, &stored.key).await,
+        "live 1 µs before the deadline"
+    );
     ctx.clock.advance(Duration::microseconds(1));
     assert!(is_gone(&fixture, &stored.key).await, "dead at the deadline");
 }
@@ -300,7 +382,11 @@ pub async fn clear_expired_removes_only_expired(ctx: TestContext, fixture: Fixtu
     assert!(is_gone(&fixture, &expiring.key).await);
     assert!(is_gone(&fixture, &deadline_now.key).await);
     assert_eq!(load(&fixture, &live.key).await.data["b"], 2);
-    let again = fixture.backend.clear_expired().await.must("clear_expired again");
+    let again = fixture
+        .backend
+        .clear_expired()
+        .await
+        .must("clear_expired again");
     assert_eq!(again, 0, "a second sweep finds nothing");
 }
 
@@ -308,7 +394,10 @@ pub async fn clear_expired_removes_only_expired(ctx: TestContext, fixture: Fixtu
 pub async fn clear_expired_keeps_live_records(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "clear_expired_keeps_live_records");
     let stored = seed(&ctx, &fixture, json!({"a": 1})).await;
-    assert_eq!(fixture.backend.clear_expired().await.must("clear_expired"), 0);
+    assert_eq!(
+        fixture.backend.clear_expired().await.must("clear_expired"),
+        0
+    );
     assert!(!is_gone(&fixture, &stored.key).await);
 }
 
@@ -347,7 +436,11 @@ pub async fn hostile_keys_are_refused_safely(ctx: TestContext, fixture: Fixture)
             Ok(()) | Err(Error::InvalidKey { .. }) => {}
             other => panic!("delete({text:.20}…): {other:?}"),
         }
-        match fixture.backend.touch(&key, ctx.now() + Duration::hours(1)).await {
+        match fixture
+            .backend
+            .touch(&key, ctx.now() + Duration::hours(1))
+            .await
+        {
             Err(Error::Gone | Error::InvalidKey { .. }) => {}
             other => panic!("touch({text:.20}…): {other:?}"),
         }
@@ -380,7 +473,13 @@ pub async fn every_expiry_kind_round_trips(ctx: TestContext, fixture: Fixture) {
         Expiry::Seconds(3600),
         Expiry::At(at),
     ] {
-        let stored = seed_with(&ctx, &fixture, json!({"kind": format!("{expiry:?}")}), expiry).await;
+        let stored = seed_with(
+            &ctx,
+            &fixture,
+            json!({"kind": format!("{expiry:?}")}),
+            expiry,
+        )
+        .await;
         let loaded = load(&fixture, &stored.key).await;
         assert_eq!(loaded.expiry, expiry);
     }

@@ -10,15 +10,27 @@ use crate::{Fixture, TestContext};
 /// Django `test_default_expiry`: the age is `SESSION_COOKIE_AGE`, also after `set_expiry(0)`.
 pub async fn default_expiry_is_cookie_age(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
-    assert_eq!(session.get_expiry_age().await.must("age"), DEFAULT_COOKIE_AGE);
-    session.set_expiry(Expiry::seconds(0)).await.must("set_expiry(0)");
-    assert_eq!(session.get_expiry_age().await.must("age"), DEFAULT_COOKIE_AGE);
+    assert_eq!(
+        session.get_expiry_age().await.must("age"),
+        DEFAULT_COOKIE_AGE
+    );
+    session
+        .set_expiry(Expiry::seconds(0))
+        .await
+        .must("set_expiry(0)");
+    assert_eq!(
+        session.get_expiry_age().await.must("age"),
+        DEFAULT_COOKIE_AGE
+    );
 }
 
 /// Django `test_custom_expiry_seconds`: date is now + 10 s, age 10, and both survive a save.
 pub async fn custom_expiry_seconds(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
-    session.set_expiry(Expiry::seconds(10)).await.must("set_expiry");
+    session
+        .set_expiry(Expiry::seconds(10))
+        .await
+        .must("set_expiry");
     let expected = ctx.now() + Duration::seconds(10);
     assert_eq!(session.get_expiry_date().await.must("date"), expected);
     assert_eq!(session.get_expiry_age().await.must("age"), 10);
@@ -33,12 +45,19 @@ pub async fn custom_expiry_seconds(ctx: TestContext, fixture: Fixture) {
 /// Django `test_custom_expiry_timedelta`: a duration becomes a date.
 pub async fn custom_expiry_timedelta(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
-    session.set_expiry_after(Duration::seconds(10)).await.must("set_expiry");
+    session
+        .set_expiry_after(Duration::seconds(10))
+        .await
+        .must("set_expiry");
     let expected = ctx.now() + Duration::seconds(10);
     assert_eq!(session.get_expiry_date().await.must("date"), expected);
     assert_eq!(session.get_expiry_age().await.must("age"), 10);
     ctx.clock.advance(Duration::seconds(4));
-    assert_eq!(session.get_expiry_age().await.must("age"), 6, "a date counts down");
+    assert_eq!(
+        session.get_expiry_age().await.must("age"),
+        6,
+        "a date counts down"
+    );
 }
 
 /// Django `test_custom_expiry_datetime`.
@@ -58,10 +77,22 @@ pub async fn custom_expiry_datetime(ctx: TestContext, fixture: Fixture) {
 /// Django `test_custom_expiry_reset`: `None` restores the default.
 pub async fn custom_expiry_reset(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
-    session.set_expiry(Expiry::Default).await.must("set_expiry(None)");
-    session.set_expiry(Expiry::seconds(10)).await.must("set_expiry(10)");
-    session.set_expiry(Expiry::Default).await.must("set_expiry(None)");
-    assert_eq!(session.get_expiry_age().await.must("age"), DEFAULT_COOKIE_AGE);
+    session
+        .set_expiry(Expiry::Default)
+        .await
+        .must("set_expiry(None)");
+    session
+        .set_expiry(Expiry::seconds(10))
+        .await
+        .must("set_expiry(10)");
+    session
+        .set_expiry(Expiry::Default)
+        .await
+        .must("set_expiry(None)");
+    assert_eq!(
+        session.get_expiry_age().await.must("age"),
+        DEFAULT_COOKIE_AGE
+    );
 }
 
 /// Django `test_get_expire_at_browser_close`: setting × {10, 0, None} gives F,T,F then F,T,T.
@@ -78,7 +109,10 @@ pub async fn expire_at_browser_close_matrix(ctx: TestContext, fixture: Fixture) 
         {
             session.set_expiry(expiry).await.must("set_expiry");
             assert_eq!(
-                session.get_expire_at_browser_close().await.must("at browser close"),
+                session
+                    .get_expire_at_browser_close()
+                    .await
+                    .must("at browser close"),
                 want,
                 "setting {setting}, expiry {expiry:?}"
             );
@@ -92,7 +126,10 @@ pub async fn actual_expiry(ctx: TestContext, fixture: Fixture) {
     let store = ctx.store(&fixture);
     let session = store.session(None);
     session.insert("foo", "bar").await.must("insert");
-    session.set_expiry(Expiry::seconds(-10)).await.must("set_expiry");
+    session
+        .set_expiry(Expiry::seconds(-10))
+        .await
+        .must("set_expiry");
     session.save().await.must("save");
     let key = session.key().must("key");
     let next = store.session(Some(key.as_str()));
@@ -106,7 +143,10 @@ pub async fn idle_expiry_counts_from_last_save(ctx: TestContext, fixture: Fixtur
     require!(fixture, server_side, "idle_expiry_counts_from_last_save");
     let store = ctx.store(&fixture);
     let session = store.session(None);
-    session.set_expiry(Expiry::seconds(10)).await.must("set_expiry");
+    session
+        .set_expiry(Expiry::seconds(10))
+        .await
+        .must("set_expiry");
     session.insert("n", 0).await.must("insert");
     session.save().await.must("save");
     let key = session.key().must("key");
@@ -128,7 +168,10 @@ pub async fn touch_renews_idle_expiry(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "touch_renews_idle_expiry");
     let store = ctx.store(&fixture);
     let session = store.session(None);
-    session.set_expiry(Expiry::seconds(10)).await.must("set_expiry");
+    session
+        .set_expiry(Expiry::seconds(10))
+        .await
+        .must("set_expiry");
     session.insert("a", 1).await.must("insert");
     session.save().await.must("save");
     let key = session.key().must("key");
@@ -164,7 +207,10 @@ pub async fn absolute_age_caps_an_active_session(ctx: TestContext, fixture: Fixt
     ctx.clock.advance(Duration::seconds(3));
     assert!(!is_gone(&fixture, &key).await, "99 s after creation");
     ctx.clock.advance(Duration::seconds(1));
-    assert!(is_gone(&fixture, &key).await, "100 s after creation: over, despite activity");
+    assert!(
+        is_gone(&fixture, &key).await,
+        "100 s after creation: over, despite activity"
+    );
 }
 
 /// Cycling the key (login) does not restart the absolute timeout.
@@ -182,15 +228,25 @@ pub async fn absolute_age_survives_cycle_key(ctx: TestContext, fixture: Fixture)
     session.cycle_key().await.must("cycle_key");
     let key = session.key().must("key");
     ctx.clock.advance(Duration::seconds(40));
-    assert!(is_gone(&fixture, &key).await, "the cap counts from the first creation");
+    assert!(
+        is_gone(&fixture, &key).await,
+        "the cap counts from the first creation"
+    );
 }
 
 /// `set_expiry(0)` makes a browser-session cookie but the server keeps the record for
 /// `SESSION_COOKIE_AGE` after the last save (Django).
 pub async fn browser_close_keeps_server_record_for_cookie_age(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "browser_close_keeps_server_record_for_cookie_age");
+    require!(
+        fixture,
+        server_side,
+        "browser_close_keeps_server_record_for_cookie_age"
+    );
     let session = ctx.store(&fixture).session(None);
-    session.set_expiry(Expiry::seconds(0)).await.must("set_expiry(0)");
+    session
+        .set_expiry(Expiry::seconds(0))
+        .await
+        .must("set_expiry(0)");
     session.insert("a", 1).await.must("insert");
     session.save().await.must("save");
     let key = session.key().must("key");

@@ -70,13 +70,20 @@ pub async fn cycle_key_keeps_items(ctx: TestContext, fixture: Fixture) {
 /// Django `test_cycle_with_no_session_cache` (#28066): cycling a session that was never read
 /// keeps its data.
 pub async fn cycle_key_of_unread_session_keeps_data(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "cycle_key_of_unread_session_keeps_data");
+    require!(
+        fixture,
+        server_side,
+        "cycle_key_of_unread_session_keeps_data"
+    );
     let store = ctx.store(&fixture);
     let first = saved(&store, json!({"a": "c"})).await;
     let key = first.key().must("key");
     let unread = store.session(Some(key.as_str()));
     unread.cycle_key().await.must("cycle_key");
-    assert_eq!(unread.get::<String>("a").await.must("get").as_deref(), Some("c"));
+    assert_eq!(
+        unread.get::<String>("a").await.must("get").as_deref(),
+        Some("c")
+    );
     let new = unread.key().must("key");
     assert_ne!(new, key);
     assert!(is_gone(&fixture, &key).await);
@@ -89,7 +96,10 @@ pub async fn cycle_key_of_new_session_stores_it(ctx: TestContext, fixture: Fixtu
     session.cycle_key().await.must("cycle_key");
     let key = session.key().must("a key after cycling");
     let reopened = ctx.store(&fixture).session(Some(key.as_str()));
-    assert_eq!(reopened.get_value("cart").await.must("get"), Some(json!(["apple"])));
+    assert_eq!(
+        reopened.get_value("cart").await.must("get"),
+        Some(json!(["apple"]))
+    );
 }
 
 /// Django `test_save_doesnt_clear_data`.
@@ -97,7 +107,10 @@ pub async fn save_keeps_the_data_readable(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
     session.insert("a", "b").await.must("insert");
     session.save().await.must("save");
-    assert_eq!(session.get::<String>("a").await.must("get").as_deref(), Some("b"));
+    assert_eq!(
+        session.get::<String>("a").await.must("get").as_deref(),
+        Some("b")
+    );
 }
 
 /// Django `test_invalid_key`: a session opened with a key nobody issued saves under a new key
@@ -153,5 +166,8 @@ pub async fn emptied_session_is_still_saved(ctx: TestContext, fixture: Fixture) 
     assert!(!second.is_empty(), "keyed: not empty");
     second.save().await.must("save");
     let record = super::load(&fixture, &key).await;
-    assert!(record.data.is_empty(), "the stored session is empty, not stale");
+    assert!(
+        record.data.is_empty(),
+        "the stored session is empty, not stale"
+    );
 }

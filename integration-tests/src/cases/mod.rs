@@ -1,7 +1,8 @@
 //! The cases, one `pub async fn` each, grouped by what they check. Each takes the case's
 //! [`TestContext`] and the [`Fixture`] under test, and panics with a message on failure.
 
-#![allow(clippy::panic)] // a conformance case fails by panicking, with a message saying why
+// A conformance case fails by panicking, with a message saying why; every case may panic.
+#![allow(clippy::panic, clippy::missing_panics_doc)]
 
 pub mod concurrency;
 pub mod contract;
@@ -72,7 +73,12 @@ pub(crate) async fn seed(ctx: &TestContext, fixture: &Fixture, value: Value) -> 
 }
 
 /// Creates a record with `value` and `expiry`.
-pub(crate) async fn seed_with(ctx: &TestContext, fixture: &Fixture, value: Value, expiry: Expiry) -> Stored {
+pub(crate) async fn seed_with(
+    ctx: &TestContext,
+    fixture: &Fixture,
+    value: Value,
+    expiry: Expiry,
+) -> Stored {
     fixture
         .backend
         .create(ctx.record(data(value), expiry))

@@ -10,7 +10,9 @@ use crate::{Fixture, TestContext};
 /// A 64 KiB value round-trips.
 pub async fn large_payload_round_trips(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "large_payload_round_trips");
-    let big: String = (0..64 * 1024u32).map(|i| char::from_u32(u32::from('a') + i % 26).unwrap_or('a')).collect();
+    let big: String = (0..64 * 1024u32)
+        .map(|i| char::from_u32(u32::from('a') + i % 26).unwrap_or('a'))
+        .collect();
     let stored = seed(&ctx, &fixture, json!({"blob": big, "after": 1})).await;
     let loaded = load(&fixture, &stored.key).await;
     assert_eq!(loaded.data["blob"].as_str().map(str::len), Some(64 * 1024));
@@ -34,7 +36,14 @@ pub async fn unicode_round_trips_in_order(ctx: TestContext, fixture: Fixture) {
     let keys: Vec<&str> = loaded.data.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["zèbre", "ключ", "名前", "emoji🔑", "quote\"back\\slash", "a"],
+        [
+            "zèbre",
+            "ключ",
+            "名前",
+            "emoji🔑",
+            "quote\"back\\slash",
+            "a"
+        ],
         "insertion order kept"
     );
 }
@@ -42,7 +51,9 @@ pub async fn unicode_round_trips_in_order(ctx: TestContext, fixture: Fixture) {
 /// 200 keys inserted in a scrambled order come back in that order (Django's dicts keep it, and
 /// signed bytes depend on it).
 pub async fn many_keys_keep_insertion_order(ctx: TestContext, fixture: Fixture) {
-    let order: Vec<String> = (0..200).map(|i| format!("k{:03}", (i * 73) % 200)).collect();
+    let order: Vec<String> = (0..200)
+        .map(|i| format!("k{:03}", (i * 73) % 200))
+        .collect();
     let mut map = session_core::Data::new();
     for (i, name) in order.iter().enumerate() {
         map.insert(name.clone(), json!(i));
@@ -96,7 +107,9 @@ pub async fn corrupt_data_loads_as_none(ctx: TestContext, fixture: Fixture) {
     ];
     for bytes in cases {
         let key = KeyGenerator::random().generate().must("a key");
-        raw.write_raw(&key, bytes, expires_at).await.must("plant corrupt bytes");
+        raw.write_raw(&key, bytes, expires_at)
+            .await
+            .must("plant corrupt bytes");
         let loaded = fixture.backend.load(&key).await;
         assert!(matches!(loaded, Ok(None)), "{bytes:?} loaded as {loaded:?}");
         assert!(is_gone(&fixture, &key).await);

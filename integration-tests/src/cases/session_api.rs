@@ -36,7 +36,10 @@ pub async fn insert_marks_modified(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
     session.insert("cat", "cute").await.must("insert");
     assert!(session.modified());
-    assert_eq!(session.remove::<String>("cat").await.must("pop").as_deref(), Some("cute"));
+    assert_eq!(
+        session.remove::<String>("cat").await.must("pop").as_deref(),
+        Some("cute")
+    );
 }
 
 /// Django `test_pop`: popping a stored key returns it, marks both flags, and removes it.
@@ -66,8 +69,20 @@ pub async fn pop_of_missing_key_leaves_data(ctx: TestContext, fixture: Fixture) 
 /// Django `test_setdefault`: stores once, then returns the existing value.
 pub async fn setdefault_stores_once(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
-    assert_eq!(session.setdefault("foo", "bar".to_owned()).await.must("setdefault"), "bar");
-    assert_eq!(session.setdefault("foo", "baz".to_owned()).await.must("setdefault"), "bar");
+    assert_eq!(
+        session
+            .setdefault("foo", "bar".to_owned())
+            .await
+            .must("setdefault"),
+        "bar"
+    );
+    assert_eq!(
+        session
+            .setdefault("foo", "baz".to_owned())
+            .await
+            .must("setdefault"),
+        "bar"
+    );
     assert!(session.accessed() && session.modified());
 
     let reopened = reopened_with_x(&ctx, &fixture).await;
@@ -86,7 +101,10 @@ pub async fn update_marks_modified(ctx: TestContext, fixture: Fixture) {
     assert_eq!(session.get::<i64>("update key").await.must("get"), Some(1));
 
     let reopened = reopened_with_x(&ctx, &fixture).await;
-    reopened.update(std::iter::empty()).await.must("empty update");
+    reopened
+        .update(std::iter::empty())
+        .await
+        .must("empty update");
     assert!(reopened.modified(), "Django marks even an empty update");
 }
 
@@ -118,7 +136,10 @@ pub async fn keys_only_read(ctx: TestContext, fixture: Fixture) {
 /// Django `test_items`.
 pub async fn items_only_read(ctx: TestContext, fixture: Fixture) {
     let session = reopened_with_x(&ctx, &fixture).await;
-    assert_eq!(session.items().await.must("items"), [("x".to_owned(), json!(1))]);
+    assert_eq!(
+        session.items().await.must("items"),
+        [("x".to_owned(), json!(1))]
+    );
     assert!(session.accessed() && !session.modified());
 }
 
@@ -176,8 +197,14 @@ pub async fn eight_character_cookie_is_a_key(ctx: TestContext, fixture: Fixture)
 pub async fn reserved_keys_are_guarded(ctx: TestContext, fixture: Fixture) {
     let session = ctx.store(&fixture).session(None);
     let refused = session.insert("_session_version", 9).await;
-    assert!(matches!(refused, Err(Error::ReservedKey { .. })), "{refused:?}");
-    session.insert("_session_expiry", 10).await.must("insert expiry");
+    assert!(
+        matches!(refused, Err(Error::ReservedKey { .. })),
+        "{refused:?}"
+    );
+    session
+        .insert("_session_expiry", 10)
+        .await
+        .must("insert expiry");
     assert_eq!(session.get_expiry_age().await.must("age"), 10);
     assert!(session.keys().await.must("keys").is_empty());
 }

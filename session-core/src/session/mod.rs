@@ -283,7 +283,11 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Codec`] when a value does not (de)serialize; store errors while loading.
-    pub async fn setdefault<T: Serialize + DeserializeOwned>(&self, key: &str, default: T) -> Result<T> {
+    pub async fn setdefault<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        default: T,
+    ) -> Result<T> {
         check_not_reserved(key)?;
         let mut state = self.loaded().await?;
         if let Some(existing) = state.data().get(key) {
@@ -447,7 +451,11 @@ impl Session {
         let state = self.loaded().await?;
         let loaded = state.loaded();
         let created = loaded.created_at.unwrap_or(now);
-        Ok(self.shared.store.policy.capped_age(loaded.expiry, created, now))
+        Ok(self
+            .shared
+            .store
+            .policy
+            .capped_age(loaded.expiry, created, now))
     }
 
     /// Django's `get_expiry_date()`: when the session expires if saved now (the absolute cap
@@ -460,7 +468,11 @@ impl Session {
         let state = self.loaded().await?;
         let loaded = state.loaded();
         let created = loaded.created_at.unwrap_or(now);
-        Ok(self.shared.store.policy.deadline(loaded.expiry, created, now))
+        Ok(self
+            .shared
+            .store
+            .policy
+            .deadline(loaded.expiry, created, now))
     }
 
     /// Django's `get_expire_at_browser_close()`.
@@ -531,7 +543,11 @@ impl Session {
             let mut state = self.loaded().await?;
             state.modified = true;
             let now = self.now();
-            (state.key.clone(), state.record(now, &self.shared.store), state.ops.len())
+            (
+                state.key.clone(),
+                state.record(now, &self.shared.store),
+                state.ops.len(),
+            )
         };
         let created_at = record.created_at;
         let backend = &self.shared.store.backend;
@@ -557,7 +573,11 @@ impl Session {
         loop {
             let (key, record, logged) = {
                 let state = self.loaded().await?;
-                (state.key.clone(), state.record(self.now(), store), state.ops.len())
+                (
+                    state.key.clone(),
+                    state.record(self.now(), store),
+                    state.ops.len(),
+                )
             };
             let created_at = record.created_at;
             let result = match &key {

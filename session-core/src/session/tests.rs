@@ -112,9 +112,7 @@ async fn reserved_keys_are_refused_but_expiry_is_routed() {
     session.insert(EXPIRY_KEY, 10).await.unwrap();
     assert_eq!(session.expiry().await.unwrap(), Expiry::Seconds(10));
     assert!(session.keys().await.unwrap().is_empty());
-    let update = session
-        .update([("_session_x".to_owned(), json!(1))])
-        .await;
+    let update = session.update([("_session_x".to_owned(), json!(1))]).await;
     assert!(matches!(update, Err(Error::ReservedKey { .. })));
 }
 
@@ -122,7 +120,10 @@ async fn reserved_keys_are_refused_but_expiry_is_routed() {
 async fn typed_values_and_codec_errors() {
     let session = store().session(None);
     session.insert("n", "not a number").await.unwrap();
-    assert!(matches!(session.get::<u32>("n").await, Err(Error::Codec { .. })));
+    assert!(matches!(
+        session.get::<u32>("n").await,
+        Err(Error::Codec { .. })
+    ));
     assert_eq!(
         session.get::<String>("n").await.unwrap().as_deref(),
         Some("not a number")
@@ -155,8 +156,15 @@ async fn conflicting_saves_merge_operations() {
     let after = store.session(Some(key.as_str()));
     let cart: Vec<String> = after.get("cart").await.unwrap().unwrap();
     assert_eq!(cart, ["apple", "pear", "plum"]);
-    assert_eq!(after.get::<String>("coupon").await.unwrap().as_deref(), Some("SAVE10"));
-    assert_eq!(b.get::<Vec<String>>("cart").await.unwrap().unwrap(), cart, "b sees the merge");
+    assert_eq!(
+        after.get::<String>("coupon").await.unwrap().as_deref(),
+        Some("SAVE10")
+    );
+    assert_eq!(
+        b.get::<Vec<String>>("cart").await.unwrap().unwrap(),
+        cart,
+        "b sees the merge"
+    );
 }
 
 #[tokio::test]

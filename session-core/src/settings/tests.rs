@@ -38,7 +38,10 @@ fn defaults_are_djangos() {
 #[test]
 fn every_setting_reads_from_the_environment() {
     let s = from(&[
-        ("SESSION_ENGINE", "django.contrib.sessions.backends.cached_db"),
+        (
+            "SESSION_ENGINE",
+            "django.contrib.sessions.backends.cached_db",
+        ),
         ("SESSION_COOKIE_NAME", "__Host-sid"),
         ("SESSION_COOKIE_AGE", "60"),
         ("SESSION_COOKIE_PATH", "/"),
@@ -109,7 +112,10 @@ fn bad_files_and_unknown_names_are_named() {
     let err = Settings::from_toml("SESSION_COOKIE_AEG = 5").unwrap_err();
     assert!(err.to_string().contains("SESSION_COOKIE_AEG"), "{err}");
     let err = from(&[(CONFIG_ENV, "/nonexistent/sessions.toml")]).unwrap_err();
-    assert!(err.to_string().contains("/nonexistent/sessions.toml"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/sessions.toml"),
+        "{err}"
+    );
     let err = Settings::default().set("SESSION_TYPO", "1").unwrap_err();
     assert!(err.to_string().contains("SESSION_TYPO"), "{err}");
 }
@@ -120,11 +126,26 @@ fn invalid_values_name_their_setting() {
         (&[("SESSION_ENGINE", "mongo")], "SESSION_ENGINE"),
         (&[("SESSION_COOKIE_AGE", "two weeks")], "SESSION_COOKIE_AGE"),
         (&[("SESSION_COOKIE_AGE", "-1")], "SESSION_COOKIE_AGE"),
-        (&[("SESSION_COOKIE_SECURE", "maybe")], "SESSION_COOKIE_SECURE"),
-        (&[("SESSION_COOKIE_SAMESITE", "sometimes")], "SESSION_COOKIE_SAMESITE"),
-        (&[("SESSION_COOKIE_SAMESITE", "None")], "SESSION_COOKIE_SAMESITE"),
-        (&[("SESSION_COOKIE_NAME", "bad name")], "SESSION_COOKIE_NAME"),
-        (&[("SESSION_COOKIE_NAME", "__Host-sid")], "SESSION_COOKIE_SECURE"),
+        (
+            &[("SESSION_COOKIE_SECURE", "maybe")],
+            "SESSION_COOKIE_SECURE",
+        ),
+        (
+            &[("SESSION_COOKIE_SAMESITE", "sometimes")],
+            "SESSION_COOKIE_SAMESITE",
+        ),
+        (
+            &[("SESSION_COOKIE_SAMESITE", "None")],
+            "SESSION_COOKIE_SAMESITE",
+        ),
+        (
+            &[("SESSION_COOKIE_NAME", "bad name")],
+            "SESSION_COOKIE_NAME",
+        ),
+        (
+            &[("SESSION_COOKIE_NAME", "__Host-sid")],
+            "SESSION_COOKIE_SECURE",
+        ),
         (
             &[
                 ("SESSION_COOKIE_NAME", "__Host-sid"),
@@ -141,11 +162,20 @@ fn invalid_values_name_their_setting() {
             ],
             "SESSION_COOKIE_PATH",
         ),
-        (&[("SESSION_COOKIE_NAME", "__Secure-sid")], "SESSION_COOKIE_SECURE"),
-        (&[("SESSION_COOKIE_PARTITIONED", "true")], "SESSION_COOKIE_PARTITIONED"),
+        (
+            &[("SESSION_COOKIE_NAME", "__Secure-sid")],
+            "SESSION_COOKIE_SECURE",
+        ),
+        (
+            &[("SESSION_COOKIE_PARTITIONED", "true")],
+            "SESSION_COOKIE_PARTITIONED",
+        ),
         (&[("SESSION_COOKIE_PATH", "app")], "SESSION_COOKIE_PATH"),
         (&[("SESSION_ABSOLUTE_AGE", "0")], "SESSION_ABSOLUTE_AGE"),
-        (&[("SESSION_DB_TABLE", "sessions; drop table x")], "SESSION_DB_TABLE"),
+        (
+            &[("SESSION_DB_TABLE", "sessions; drop table x")],
+            "SESSION_DB_TABLE",
+        ),
         (&[("SESSION_CODEC", "pickle")], "SESSION_CODEC"),
     ];
     for (pairs, setting) in cases {
@@ -159,9 +189,16 @@ fn invalid_values_name_their_setting() {
 
 #[test]
 fn secrets_are_redacted() {
-    let s = from(&[("SECRET_KEY", "hunter2-hunter2"), ("SECRET_KEY_FALLBACKS", "old-secret")]).unwrap();
+    let s = from(&[
+        ("SECRET_KEY", "hunter2-hunter2"),
+        ("SECRET_KEY_FALLBACKS", "old-secret"),
+    ])
+    .unwrap();
     let debug = format!("{s:?}");
-    assert!(!debug.contains("hunter2") && !debug.contains("old-secret"), "{debug}");
+    assert!(
+        !debug.contains("hunter2") && !debug.contains("old-secret"),
+        "{debug}"
+    );
 }
 
 #[test]
