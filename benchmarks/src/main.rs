@@ -1,0 +1,364 @@
+//! The in-process request cycle: load a ~300-byte session, change one key, save it back.
+//!
+//! Every candidate runs the same cycle over the same 10,000 sessions, at 1 and 32 concurrent
+//! tokio tasks on 2 worker threads, for `ROUND` seconds per measurement; rounds rotate the
+//! order of the candidates, and each figure is reported as a ratio to the `DashMap` limit
+//! measured in the same round (the machine is shared and noisy; ratios travel, absolute rates
+//! do not). Run: `cargo run --release` (from `benchmarks/`).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use serde_json::{Value, json};
+use session_cache::MokaBackend;
+use session_core::{
+    Backend, Data, Error, Expiry, ExpiryPolicy, KeyGenerator, Record, SessionKey, SessionStore,
+};
+use time::OffsetDateTime;
+
+const SESSIONS: usize = 10_000;
+const ROUND: Duration = Duration::from_millis(1_000);
+const ROUNDS: usize = 5;
+const YIELD_EVERY: u64 = 8;
+
+/// The ~300-byte session: a logged-in user with a cart.
+fn session_data() -> Data {
+    let Value::Object(map) = json!({
+        "_auth_user_id": "12345",
+        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+        "_auth_user_hash": "460e5dae0b983677a5caf5263a7fff859c58724f1c102fd8dfe547bd60c1ce05",
+        "cart": ["sku-1001", "sku-2002", "sku-3003"],
+        "theme": "dark",
+        "locale": "en-GB",
+        "counter": 0
+    }) else {
+        unreachable!()
+    };
+    map
+}
+
+trait Candidate: Send + Sync + 'static {
+    /// One request: load session `i`, change one key, save.
+    fn cycle(&self, i: usize) -> impl Future<Output = ()> + Send;
+}
+
+fn record(now: OffsetDateTime) -> Record {
+    Record::new(session_data(), Expiry::Default, now, &ExpiryPolicy::default())
+}
+
+fn keys() -> Vec<SessionKey> {
+    let generator = KeyGenerator::random();
+    (0..SESSIONS).map(|_| generator.generate().unwrap()).collect()
+}
+
+// ----- the limit: a DashMap of decoded records, get + copy-on-write + insert ------------------
+
+struct DashMapLimit {
+    map: DashMap<SessionKey, Record>,
+    keys: Vec<SessionKey>,
+}
+
+impl DashMapLimit {
+    fn new() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let keys = keys();
+        let map = DashMap::new();
+        for key in &keys {
+            map.insert(key.clone(), record(now));
+        }
+        Self { map, keys }
+    }
+}
+
+impl Candidate for DashMapLimit {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % SESSIONS];
+        let now = OffsetDateTime::now_utc();
+        let Some(mut record) = self.map.get(key).map(|e| e.value().clone()) else {
+            return;
+        };
+        assert!(record.is_live(now));
+        Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
+        self.map.insert(key.clone(), record);
+    }
+}
+
+// ----- raw moka, the same work -----------------------------------------------------------------
+
+struct RawMokaFuture {
+    cache: moka::future::Cache<SessionKey, Record>,
+    keys: Vec<SessionKey>,
+}
+
+impl RawMokaFuture {
+    async fn new() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let keys = keys();
+        let cache = moka::future::Cache::new(100_000);
+        for key in &keys {
+            cache.insert(key.clone(), record(now)).await;
+        }
+        Self { cache, keys }
+    }
+}
+
+impl Candidate for RawMokaFuture {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % SESSIONS];
+        let now = OffsetDateTime::now_utc();
+        let Some(mut record) = self.cache.get(key).await else {
+            return;
+        };
+        assert!(record.is_live(now));
+        Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
+        self.cache.insert(key.clone(), record).await;
+    }
+}
+
+struct RawMokaSync {
+    cache: moka::sync::Cache<SessionKey, Record>,
+    keys: Vec<SessionKey>,
+}
+
+impl RawMokaSync {
+    fn new() -> Self {
+        let now = OffsetDateTime::now_utc();
+        let keys = keys();
+        let cache = moka::sync::Cache::new(100_000);
+        for key in &keys {
+            cache.insert(key.clone(), record(now));
+        }
+        Self { cache, keys }
+    }
+}
+
+impl Candidate for RawMokaSync {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % SESSIONS];
+        let now = OffsetDateTime::now_utc();
+        let Some(mut record) = self.cache.get(key) else {
+            return;
+        };
+        assert!(record.is_live(now));
+        Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
+        self.cache.insert(key.clone(), record);
+    }
+}
+
+// ----- ours: the Backend contract, and the full Session handle ---------------------------------
+
+struct OursBackend {
+    backend: MokaBackend,
+    keys: Vec<SessionKey>,
+    conflicts: AtomicU64,
+}
+
+impl OursBackend {
+    async fn new() -> Self {
+        let backend = MokaBackend::new();
+        let now = OffsetDateTime::now_utc();
+        let mut keys = Vec::with_capacity(SESSIONS);
+        for _ in 0..SESSIONS {
+            keys.push(backend.create(record(now)).await.unwrap().key);
+        }
+        Self {
+            backend,
+            keys,
+            conflicts: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Candidate for OursBackend {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % SESSIONS];
+        loop {
+            let Some(mut record) = self.backend.load(key).await.unwrap() else {
+                return;
+            };
+            Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
+            match self.backend.save(key, record).await {
+                Ok(_) => return,
+                Err(Error::Conflict) => {
+                    self.conflicts.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+    }
+}
+
+struct OursSession {
+    store: SessionStore,
+    keys: Vec<SessionKey>,
+}
+
+impl OursSession {
+    async fn new() -> Self {
+        let backend = Arc::new(MokaBackend::new());
+        let now = OffsetDateTime::now_utc();
+        let mut keys = Vec::with_capacity(SESSIONS);
+        for _ in 0..SESSIONS {
+            keys.push(backend.create(record(now)).await.unwrap().key);
+        }
+        Self {
+            store: SessionStore::new(backend),
+            keys,
+        }
+    }
+}
+
+impl Candidate for OursSession {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % SESSIONS];
+        let session = self.store.session(Some(key.as_str()));
+        session.insert("counter", i).await.unwrap();
+        session.save().await.unwrap();
+    }
+}
+
+// ----- the peer: tower-sessions 0.14 stores ---------------------------------------------------
+
+struct TowerSessions<S> {
+    store: S,
+    ids: Vec<tower_sessions_core::session::Id>,
+}
+
+impl<S: tower_sessions_core::SessionStore> TowerSessions<S> {
+    async fn new(store: S) -> Self {
+        let expiry_date = OffsetDateTime::now_utc() + time::Duration::weeks(2);
+        let mut ids = Vec::with_capacity(SESSIONS);
+        for _ in 0..SESSIONS {
+            let mut record = tower_sessions_core::session::Record {
+                id: tower_sessions_core::session::Id::default(),
+                data: session_data().into_iter().collect(),
+                expiry_date,
+            };
+            store.create(&mut record).await.unwrap();
+            ids.push(record.id);
+        }
+        Self { store, ids }
+    }
+}
+
+impl<S: tower_sessions_core::SessionStore> Candidate for TowerSessions<S> {
+    async fn cycle(&self, i: usize) {
+        let id = &self.ids[i % SESSIONS];
+        let Some(mut record) = self.store.load(id).await.unwrap() else {
+            return;
+        };
+        record.data.insert("counter".into(), json!(i));
+        self.store.save(&record).await.unwrap();
+    }
+}
+
+// ----- the harness ---------------------------------------------------------------------------
+
+/// Operations per second with `tasks` concurrent tasks hammering `candidate` for one round.
+async fn measure<C: Candidate>(candidate: &Arc<C>, tasks: usize) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let total = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut handles = Vec::with_capacity(tasks);
+    for task in 0..tasks {
+        let (candidate, stop, total) = (Arc::clone(candidate), Arc::clone(&stop), Arc::clone(&total));
+        handles.push(tokio::spawn(async move {
+            // Tasks walk the keys with co-prime strides so they rarely meet.
+            let mut i = task * 7919;
+            let mut ops = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                candidate.cycle(i).await;
+                i = i.wrapping_add(104_729);
+                ops += 1;
+                if ops % YIELD_EVERY == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            total.fetch_add(ops, Ordering::Relaxed);
+        }));
+    }
+    tokio::time::sleep(ROUND).await;
+    stop.store(true, Ordering::Relaxed);
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    total.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let limit = Arc::new(DashMapLimit::new());
+    let raw_future = Arc::new(RawMokaFuture::new().await);
+    let raw_sync = Arc::new(RawMokaSync::new());
+    let ours_backend = Arc::new(OursBackend::new().await);
+    let ours_session = Arc::new(OursSession::new().await);
+    let ts_memory = Arc::new(TowerSessions::new(tower_sessions_memory_store::MemoryStore::default()).await);
+    let ts_moka = Arc::new(TowerSessions::new(tower_sessions_moka_store::MokaStore::new(Some(100_000))).await);
+
+    let names = [
+        "DashMap get + copy-on-write + insert (the limit)",
+        "raw moka future::Cache, same work",
+        "raw moka sync::Cache, same work",
+        "**ours: MokaBackend load + save (Backend trait)**",
+        "**ours: Session handle (lazy load, insert, save)**",
+        "tower-sessions 0.14 MemoryStore",
+        "tower-sessions 0.14 MokaStore",
+    ];
+    println!("sessions in store: {SESSIONS}; round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2");
+    let mut table = Vec::new();
+    // BENCH_ONLY=<row> runs a single candidate (for profiling); other rows then read 0.
+    let only: Option<usize> = std::env::var("BENCH_ONLY").ok().and_then(|v| v.parse().ok());
+    for tasks in [1usize, 32] {
+        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        for round in 0..ROUNDS {
+            let mut this_round = vec![0.0; names.len()];
+            // Rotate the order so no candidate always runs first or last.
+            for offset in 0..names.len() {
+                let which = (offset + round) % names.len();
+                if only.is_some_and(|only| only != which) {
+                    this_round[which] = f64::NAN;
+                    continue;
+                }
+                this_round[which] = match which {
+                    0 => measure(&limit, tasks).await,
+                    1 => measure(&raw_future, tasks).await,
+                    2 => measure(&raw_sync, tasks).await,
+                    3 => measure(&ours_backend, tasks).await,
+                    4 => measure(&ours_session, tasks).await,
+                    5 => measure(&ts_memory, tasks).await,
+                    _ => measure(&ts_moka, tasks).await,
+                };
+            }
+            for (which, rate) in this_round.iter().enumerate() {
+                rates[which].push(*rate);
+                ratios[which].push(rate / this_round[0]);
+            }
+            eprintln!("tasks {tasks}, round {round}: {:?}", this_round.iter().map(|r| *r as u64).collect::<Vec<_>>());
+        }
+        table.push((tasks, rates.into_iter().map(median).collect::<Vec<_>>(), ratios.into_iter().map(median).collect::<Vec<_>>()));
+    }
+    println!();
+    println!("| request cycle (load ~300 B session, change one key, save) | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |");
+    println!("|---|---:|---:|---:|---:|");
+    let (one, many) = (&table[0], &table[1]);
+    for (which, name) in names.iter().enumerate() {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
+            one.1[which], one.2[which], many.1[which], many.2[which]
+        );
+    }
+    println!();
+    println!(
+        "conflicts retried by the Backend-level candidate: {}",
+        ours_backend.conflicts.load(Ordering::Relaxed)
+    );
+}
