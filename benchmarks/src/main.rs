@@ -312,6 +312,26 @@ async fn main() {
         "tower-sessions 0.14 MemoryStore",
         "tower-sessions 0.14 MokaStore",
     ];
+    // BENCH_COUNT=<n> with BENCH_ONLY=<row>: run exactly n cycles of that row in one task and
+    // exit, for instruction counts under `valgrind --tool=callgrind` (see README).
+    if let (Some(count), Some(row)) = (
+        std::env::var("BENCH_COUNT").ok().and_then(|v| v.parse::<usize>().ok()),
+        std::env::var("BENCH_ONLY").ok().and_then(|v| v.parse::<usize>().ok()),
+    ) {
+        for i in 0..count {
+            match row {
+                0 => limit.cycle(i).await,
+                1 => raw_future.cycle(i).await,
+                2 => raw_sync.cycle(i).await,
+                3 => ours_backend.cycle(i).await,
+                4 => ours_session.cycle(i).await,
+                5 => ts_memory.cycle(i).await,
+                _ => ts_moka.cycle(i).await,
+            }
+        }
+        println!("ran {count} cycles of {}", names[row]);
+        return;
+    }
     println!("sessions in store: {SESSIONS}; round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2");
     let mut table = Vec::new();
     // BENCH_ONLY=<row> runs a single candidate (for profiling); other rows then read 0.

@@ -1,9 +1,10 @@
 //! The in-process engine: decoded records in a moka cache.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use moka::ops::compute::{CompResult, Op};
+use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use session_core::{
     Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
@@ -22,17 +23,20 @@ const MAX_CREATE_ATTEMPTS: usize = 10_000;
 ///
 /// - Bounded: at most `max_capacity` sessions (least recently used evicted first; an evicted
 ///   session is logged out, as with Django's cache engine).
-/// - Each record expires at its own `expires_at` (moka's per-entry expiry), and `load` checks
-///   the clock as well, so an expired record is never returned.
-/// - Every write, deletes included, runs inside moka's per-key compute, so a conditional save
-///   and a delete of the same key cannot interleave: no lost update, no resurrection.
+/// - Each record expires at its own deadline (moka's per-entry expiry), and `load` checks the
+///   clock as well, so an expired record is never returned.
+/// - Each session lives in a slot with its own lock. `create` and `delete` go through moka's
+///   per-key compute; `save` and `touch` swap the record inside the slot under its lock, so a
+///   conditional save and a delete of the same key cannot interleave (no lost update, no
+///   resurrection) and a save costs one moka read instead of a moka write, which is what
+///   keeps this engine near a bare concurrent map (see `benchmarks/`).
 /// - `touch` replaces only the expiry; the data is shared, not copied.
 ///
 /// Sessions do not survive a restart and are not shared between processes; use Redis or a
 /// database for that.
 #[derive(Clone)]
 pub struct MokaBackend {
-    cache: Cache<SessionKey, Record>,
+    cache: Cache<SessionKey, Arc<Slot>, foldhash::fast::RandomState>,
     clock: SharedClock,
     keys: KeyGenerator,
 }
@@ -44,6 +48,35 @@ impl std::fmt::Debug for MokaBackend {
             .field("clock", &self.clock)
             .field("keys", &self.keys)
             .finish()
+    }
+}
+
+/// One session's place in the cache. `record` is `None` once deleted: a save that found the
+/// slot before the delete then sees `Gone`.
+struct Slot {
+    state: Mutex<SlotState>,
+}
+
+struct SlotState {
+    record: Option<Record>,
+    /// When moka will drop this slot, as last told by [`RecordExpiry`]; never before the
+    /// record's own deadline.
+    retained_until: OffsetDateTime,
+}
+
+impl Slot {
+    fn new(record: Record) -> Arc<Self> {
+        let retained_until = record.expires_at;
+        Arc::new(Self {
+            state: Mutex::new(SlotState {
+                record: Some(record),
+                retained_until,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -89,10 +122,15 @@ impl MokaBackendBuilder {
     pub fn build(self) -> MokaBackend {
         let cache = Cache::builder()
             .max_capacity(self.max_capacity)
+            // Plain LRU: TinyLFU's admission filter may refuse a brand-new session (a login)
+            // in favour of old ones when full; sessions want the least recently used to go.
+            .eviction_policy(EvictionPolicy::lru())
             .expire_after(RecordExpiry {
                 clock: Arc::clone(&self.clock),
             })
-            .build();
+            // Randomly seeded per process; keys are only inserted by our generator, so a
+            // client choosing cookie values cannot flood one bucket.
+            .build_with_hasher(foldhash::fast::RandomState::default());
         MokaBackend {
             cache,
             clock: self.clock,
@@ -115,6 +153,13 @@ impl MokaBackend {
     fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
+
+    /// How many sessions moka holds, after applying its pending evictions. Expired sessions
+    /// not evicted yet are counted; for metrics, not for logic.
+    pub fn entry_count(&self) -> u64 {
+        self.cache.run_pending_tasks();
+        self.cache.entry_count()
+    }
 }
 
 impl Default for MokaBackend {
@@ -123,43 +168,77 @@ impl Default for MokaBackend {
     }
 }
 
-/// What a conditional write found.
-enum Outcome {
-    Written(Version),
-    Gone,
-    Conflict,
+impl MokaBackend {
+    /// The slot under `key`, if moka holds one.
+    fn slot(&self, key: &SessionKey) -> Option<Arc<Slot>> {
+        self.cache.get(key)
+    }
+
+    /// Runs `change` on the live record under `key`, under the slot's lock. If the record's new
+    /// deadline is past what moka was told, writes the slot back into moka so its per-entry
+    /// expiry is recomputed (see [`RecordExpiry`]).
+    fn update_live<T>(
+        &self,
+        key: &SessionKey,
+        change: impl FnOnce(&mut Record) -> Result<T>,
+    ) -> Result<T> {
+        let slot = self.slot(key).ok_or(Error::Gone)?;
+        let now = self.now();
+        let (result, refresh) = {
+            let mut state = slot.lock();
+            let retained_until = state.retained_until;
+            let record = state
+                .record
+                .as_mut()
+                .filter(|record| record.is_live(now))
+                .ok_or(Error::Gone)?;
+            let result = change(record)?;
+            (result, record.expires_at > retained_until)
+        };
+        if refresh {
+            self.cache
+                .entry(key.clone())
+                .and_compute_with(|existing| match existing {
+                    // Only the same slot: a delete since then must stay a delete.
+                    Some(entry) if Arc::ptr_eq(entry.value(), &slot) => Op::Put(slot),
+                    _ => Op::Nop,
+                });
+        }
+        Ok(result)
+    }
 }
 
 #[async_trait]
 impl Backend for MokaBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
         let now = self.now();
-        Ok(self.cache.get(key).filter(|record| record.is_live(now)))
+        Ok(self.slot(key).and_then(|slot| {
+            slot.lock()
+                .record
+                .as_ref()
+                .filter(|record| record.is_live(now))
+                .cloned()
+        }))
     }
 
     async fn create(&self, mut record: Record) -> Result<Stored> {
         record.version = Version::counter(1);
+        let slot = Slot::new(record);
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.keys.generate()?;
-            let mut candidate = Some(record);
-            let result = self.cache.entry(key.clone()).and_compute_with(|existing| {
-                match (existing, candidate.take()) {
-                    (None, Some(new)) => Op::Put(new),
-                    (_, unused) => {
-                        candidate = unused;
-                        Op::Nop
-                    }
-                }
-            });
-            match (result, candidate) {
-                (CompResult::Inserted(_), _) => {
-                    return Ok(Stored {
-                        key,
-                        version: Version::counter(1),
+            let result =
+                self.cache
+                    .entry(key.clone())
+                    .and_compute_with(|existing| match existing {
+                        None => Op::Put(Arc::clone(&slot)),
+                        // Live, expired or being deleted: never overwrite; draw another key.
+                        Some(_) => Op::Nop,
                     });
-                }
-                (_, Some(unused)) => record = unused, // the key was taken: draw another
-                (_, None) => break,
+            if let CompResult::Inserted(_) = result {
+                return Ok(Stored {
+                    key,
+                    version: Version::counter(1),
+                });
             }
         }
         Err(Error::backend(
@@ -168,86 +247,80 @@ impl Backend for MokaBackend {
         ))
     }
 
-    async fn save(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {
-        let now = self.now();
-        let mut outcome = Outcome::Gone;
-        self.cache.entry(key.clone()).and_compute_with(|existing| {
-            let Some(current) = existing.filter(|entry| entry.value().is_live(now)) else {
-                return Op::Nop;
-            };
-            if current.value().version != record.version {
-                outcome = Outcome::Conflict;
-                return Op::Nop;
+    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+        let version = self.update_live(key, |current| {
+            if current.version != record.version {
+                return Err(Error::Conflict);
             }
-            record.version = current.value().version.next();
-            outcome = Outcome::Written(record.version.clone());
-            Op::Put(record)
-        });
-        match outcome {
-            Outcome::Written(version) => Ok(Stored {
-                key: key.clone(),
-                version,
-            }),
-            Outcome::Gone => Err(Error::Gone),
-            Outcome::Conflict => Err(Error::Conflict),
-        }
+            let version = current.version.next();
+            *current = Record {
+                version: version.clone(),
+                ..record
+            };
+            Ok(version)
+        })?;
+        Ok(Stored {
+            key: key.clone(),
+            version,
+        })
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
-        let now = self.now();
-        let mut touched = false;
-        self.cache.entry(key.clone()).and_compute_with(|existing| {
-            match existing.filter(|entry| entry.value().is_live(now)) {
-                Some(current) => {
-                    touched = true;
-                    let mut record = current.into_value();
-                    record.expires_at = expires_at;
-                    Op::Put(record)
-                }
-                None => Op::Nop,
-            }
-        });
-        if touched { Ok(()) } else { Err(Error::Gone) }
+        self.update_live(key, |current| {
+            current.expires_at = expires_at;
+            Ok(())
+        })
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.cache
+        let removed = self
+            .cache
             .entry(key.clone())
             .and_compute_with(|_| Op::Remove);
+        if let CompResult::Removed(entry) = removed {
+            // A save holding this slot from before the removal now finds nothing: Gone.
+            entry.into_value().lock().record = None;
+        }
         Ok(())
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
         let now = self.now();
-        Ok(self
-            .cache
-            .get(key)
-            .is_some_and(|record| record.is_live(now)))
+        Ok(self.slot(key).is_some_and(|slot| {
+            slot.lock()
+                .record
+                .as_ref()
+                .is_some_and(|record| record.is_live(now))
+        }))
     }
 
     /// moka evicts expired records by itself; this also removes those expired by the
     /// backend's clock that moka has not reached yet, and counts them.
     async fn clear_expired(&self) -> Result<u64> {
         let now = self.now();
-        let expired: Vec<Arc<SessionKey>> = self
+        let expired: Vec<(Arc<SessionKey>, Arc<Slot>)> = self
             .cache
             .iter()
-            .filter(|(_, record)| !record.is_live(now))
-            .map(|(key, _)| key)
+            .filter(|(_, slot)| {
+                slot.lock()
+                    .record
+                    .as_ref()
+                    .is_none_or(|record| !record.is_live(now))
+            })
             .collect();
         let mut removed = 0;
-        for key in expired {
+        for (key, slot) in expired {
             let result = self
                 .cache
                 .entry(SessionKey::clone(&key))
-                .and_compute_with(|existing| {
-                    match existing {
-                        // Re-checked under the key's lock: a save may have revived it meanwhile.
-                        Some(entry) if !entry.value().is_live(now) => Op::Remove,
-                        _ => Op::Nop,
-                    }
+                .and_compute_with(|existing| match existing {
+                    // The same slot, still there: a dead record never comes back to life.
+                    Some(entry) if Arc::ptr_eq(entry.value(), &slot) => Op::Remove,
+                    _ => Op::Nop,
                 });
-            if matches!(result, CompResult::Removed(_)) {
+            if let CompResult::Removed(entry) = result
+                && entry.into_value().lock().record.take().is_some()
+            {
                 removed += 1;
             }
         }
@@ -262,29 +335,58 @@ impl Backend for MokaBackend {
     }
 }
 
-/// moka's per-entry expiry: each record lives until its own `expires_at`.
+/// How far past the deadline a save made now would set moka keeps a slot, at most: saves
+/// within that margin need no moka write.
+const MAX_RETENTION_SLACK: time::Duration = time::Duration::hours(1);
+
+/// moka's per-entry expiry. Saves change the record inside its slot without a moka write, so
+/// moka must already keep the slot as long as a save could extend it: until the deadline a save
+/// made now would set (idle expiry counts from the last save), plus a margin of one idle
+/// window (at most [`MAX_RETENTION_SLACK`]). A save that moves the deadline past that rewrites
+/// the slot into moka, which recomputes it. Dead and deleted records are dropped at once; a
+/// slot moka keeps a little longer is invisible (every read checks the clock).
 struct RecordExpiry {
     clock: SharedClock,
 }
 
 impl RecordExpiry {
-    fn remaining(&self, record: &Record) -> Duration {
-        Duration::try_from(record.expires_at - self.clock.now()).unwrap_or(Duration::ZERO)
+    fn retention(&self, slot: &Slot) -> Duration {
+        let now = self.clock.now();
+        let mut state = slot.lock();
+        let until = match &state.record {
+            Some(record) if record.is_live(now) => {
+                let idle_window = match record.expiry {
+                    session_core::Expiry::At(_) => time::Duration::ZERO,
+                    _ => (record.expires_at - record.modified_at).max(time::Duration::ZERO),
+                };
+                record.expires_at.max(now + idle_window) + idle_window.min(MAX_RETENTION_SLACK)
+            }
+            _ => now,
+        };
+        state.retained_until = until;
+        Duration::try_from(until - now).unwrap_or(Duration::ZERO)
     }
 }
 
-impl moka::Expiry<SessionKey, Record> for RecordExpiry {
-    fn expire_after_create(&self, _: &SessionKey, record: &Record, _: Instant) -> Option<Duration> {
-        Some(self.remaining(record))
+impl moka::Expiry<SessionKey, Arc<Slot>> for RecordExpiry {
+    fn expire_after_create(
+        &self,
+        _: &SessionKey,
+        slot: &Arc<Slot>,
+        _: Instant,
+    ) -> Option<Duration> {
+        Some(self.retention(slot))
     }
+
+    // Reads keep moka's deadline (the trait's default): a read is not activity.
 
     fn expire_after_update(
         &self,
         _: &SessionKey,
-        record: &Record,
+        slot: &Arc<Slot>,
         _: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
-        Some(self.remaining(record))
+        Some(self.retention(slot))
     }
 }

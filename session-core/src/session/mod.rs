@@ -568,7 +568,7 @@ impl Session {
     /// written); [`Error::Conflict`] when the deadline passed; store errors.
     pub async fn save(&self) -> Result<()> {
         let store = &self.shared.store;
-        let deadline = std::time::Instant::now() + store.conflict_deadline;
+        let mut deadline = None; // set at the first conflict: the common path never reads it
         let mut attempt = 0u32;
         loop {
             let (key, record, logged) = {
@@ -589,7 +589,14 @@ impl Session {
                     self.state().stored(stored, created_at, logged);
                     return Ok(());
                 }
-                (Err(Error::Conflict), Some(key)) if std::time::Instant::now() < deadline => key,
+                (Err(Error::Conflict), Some(key))
+                    if std::time::Instant::now()
+                        < *deadline.get_or_insert_with(|| {
+                            std::time::Instant::now() + store.conflict_deadline
+                        }) =>
+                {
+                    key
+                }
                 (Err(err), _) => return Err(err),
             };
             tokio::time::sleep(backoff(attempt)).await;
