@@ -12,7 +12,7 @@ count() { # row cycles
 }
 printf '| row | instructions per cycle | × limit |\n|---|---:|---:|\n'
 base=""
-for row in 0 1 2 3 4 5 6; do
+for row in ${ROWS:-0 1 2 3 4 5 6}; do
   a=$(count "$row" 10000); b=$(count "$row" 30000)
   per=$(( (b - a) / 20000 ))
   [ -z "$base" ] && base=$per

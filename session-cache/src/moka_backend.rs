@@ -3,12 +3,13 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use moka::notification::RemovalCause;
 use moka::ops::compute::{CompResult, Op};
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use session_core::{
-    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
-    SystemClock, Version, async_trait,
+    Backend, BackendHandle, Capabilities, Error, KeyGenerator, Record, Result, SessionKey,
+    SharedClock, Stored, SystemClock, Version, async_trait,
 };
 use time::OffsetDateTime;
 
@@ -54,6 +55,7 @@ impl std::fmt::Debug for MokaBackend {
 /// One session's place in the cache. `record` is `None` once deleted: a save that found the
 /// slot before the delete then sees `Gone`.
 struct Slot {
+    key: SessionKey,
     state: Mutex<SlotState>,
 }
 
@@ -65,9 +67,10 @@ struct SlotState {
 }
 
 impl Slot {
-    fn new(record: Record) -> Arc<Self> {
+    fn new(key: SessionKey, record: Record) -> Arc<Self> {
         let retained_until = record.expires_at;
         Arc::new(Self {
+            key,
             state: Mutex::new(SlotState {
                 record: Some(record),
                 retained_until,
@@ -128,6 +131,13 @@ impl MokaBackendBuilder {
             .expire_after(RecordExpiry {
                 clock: Arc::clone(&self.clock),
             })
+            // Whatever takes a slot out of moka (delete, expiry, capacity) empties it, so a save
+            // through a handle still held elsewhere finds nothing.
+            .eviction_listener(|_, slot: Arc<Slot>, cause| {
+                if cause != RemovalCause::Replaced {
+                    slot.lock().record = None;
+                }
+            })
             // Randomly seeded per process; keys are only inserted by our generator, so a
             // client choosing cookie values cannot flood one bucket.
             .build_with_hasher(foldhash::fast::RandomState::default());
@@ -180,9 +190,11 @@ impl MokaBackend {
     fn update_live<T>(
         &self,
         key: &SessionKey,
+        slot: Option<Arc<Slot>>,
         change: impl FnOnce(&mut Record) -> Result<T>,
     ) -> Result<T> {
-        let slot = self.slot(key).ok_or(Error::Gone)?;
+        // A slot moka dropped has no record (see the eviction listener): Gone, as by lookup.
+        let slot = slot.or_else(|| self.slot(key)).ok_or(Error::Gone)?;
         let now = self.now();
         let (result, refresh) = {
             let mut state = slot.lock();
@@ -212,25 +224,31 @@ impl MokaBackend {
 impl Backend for MokaBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
         let now = self.now();
-        Ok(self.slot(key).and_then(|slot| {
-            slot.lock()
-                .record
-                .as_ref()
-                .filter(|record| record.is_live(now))
-                .cloned()
+        let Some(slot) = self.slot(key) else {
+            return Ok(None);
+        };
+        let record = slot
+            .lock()
+            .record
+            .as_ref()
+            .filter(|record| record.is_live(now))
+            .cloned();
+        Ok(record.map(|mut record| {
+            record.handle = Some(BackendHandle::new(slot));
+            record
         }))
     }
 
     async fn create(&self, mut record: Record) -> Result<Stored> {
         record.version = Version::counter(1);
-        let slot = Slot::new(record);
+        record.handle = None;
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.keys.generate()?;
             let result =
                 self.cache
                     .entry(key.clone())
                     .and_compute_with(|existing| match existing {
-                        None => Op::Put(Arc::clone(&slot)),
+                        None => Op::Put(Slot::new(key.clone(), record.clone())),
                         // Live, expired or being deleted: never overwrite; draw another key.
                         Some(_) => Op::Nop,
                     });
@@ -247,8 +265,14 @@ impl Backend for MokaBackend {
         ))
     }
 
-    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
-        let version = self.update_live(key, |current| {
+    async fn save(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {
+        // The slot this record was loaded from, when it is this key's: no second lookup.
+        let slot = record
+            .handle
+            .take()
+            .and_then(|handle| handle.downcast::<Slot>())
+            .filter(|slot| slot.key == *key);
+        let version = self.update_live(key, slot, |current| {
             if current.version != record.version {
                 return Err(Error::Conflict);
             }
@@ -266,7 +290,7 @@ impl Backend for MokaBackend {
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
-        self.update_live(key, |current| {
+        self.update_live(key, None, |current| {
             current.expires_at = expires_at;
             Ok(())
         })

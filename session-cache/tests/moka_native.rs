@@ -77,3 +77,27 @@ async fn capacity_is_bounded() {
         "the oldest went first"
     );
 }
+
+/// A record loaded before its session was evicted for capacity cannot be saved back through the
+/// handle it carries: the eviction emptied the slot, so the save is `Gone`, not a silent write
+/// into a slot nobody can reach.
+#[tokio::test]
+async fn save_after_capacity_eviction_is_gone() {
+    let backend = MokaBackend::builder().max_capacity(10).build();
+    let victim = backend.create(record(Expiry::Default)).await.unwrap();
+    let loaded = backend.load(&victim.key).await.unwrap().expect("live");
+    assert!(
+        loaded.handle.is_some(),
+        "moka hands out its slot with the record"
+    );
+    for _ in 0..200 {
+        backend.create(record(Expiry::Default)).await.unwrap();
+    }
+    assert!(backend.entry_count() <= 10);
+    let result = backend.save(&victim.key, loaded).await;
+    assert!(
+        matches!(result, Err(session_core::Error::Gone)),
+        "{result:?}"
+    );
+    assert!(backend.load(&victim.key).await.unwrap().is_none());
+}

@@ -106,6 +106,7 @@ pub fn from_dict(mut dict: Data) -> Result<Record> {
         modified_at,
         expires_at,
         version,
+        handle: None,
     })
 }
 

@@ -64,7 +64,7 @@ pub use codec::JsonCodec;
 pub use error::{BoxError, Error, Result};
 pub use expiry::{Expiry, ExpiryPolicy};
 pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};
-pub use record::{Data, Record, Stored, Version};
+pub use record::{BackendHandle, Data, Record, Stored, Version};
 pub use session::{Session, SessionStore};
 pub use settings::Settings;
 

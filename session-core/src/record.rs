@@ -1,5 +1,6 @@
 //! What a backend stores: the session's data, its expiry and a version for conditional saves.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ pub struct Record {
     pub expires_at: OffsetDateTime,
     /// The version this record was loaded at; a save succeeds only if the store still holds it.
     pub version: Version,
+    /// What the backend that loaded this record attached to it, to find it again on save
+    /// without a second lookup. Never stored, never compared; `None` on new records.
+    pub handle: Option<BackendHandle>,
 }
 
 impl Record {
@@ -53,6 +57,7 @@ impl Record {
             modified_at: now,
             expires_at: policy.deadline(expiry, now, now),
             version: Version::INITIAL,
+            handle: None,
         }
     }
 
@@ -80,6 +85,37 @@ impl fmt::Debug for Record {
             .field("expires_at", &self.expires_at)
             .field("version", &self.version)
             .finish()
+    }
+}
+
+/// Opaque state a backend attaches to the records it loads (an in-process engine: the
+/// record's slot), so that saving the record back needs no second lookup. Backends must treat a
+/// handle as a hint: check that it belongs to the key being saved, and never store it.
+#[derive(Clone)]
+pub struct BackendHandle(Arc<dyn Any + Send + Sync>);
+
+impl BackendHandle {
+    /// Wraps a backend's own state.
+    pub fn new<T: Any + Send + Sync>(state: Arc<T>) -> Self {
+        Self(state)
+    }
+
+    /// The backend's state, if it is a `T`.
+    pub fn downcast<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        Arc::clone(&self.0).downcast().ok()
+    }
+}
+
+impl fmt::Debug for BackendHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BackendHandle")
+    }
+}
+
+/// Handles are hints, not data: they never make two records differ.
+impl PartialEq for BackendHandle {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 

@@ -61,6 +61,8 @@ struct Loaded {
     /// `None` until stored: a new session is created at its first save.
     created_at: Option<OffsetDateTime>,
     version: Version,
+    /// The backend's handle from the load, passed back on save.
+    handle: Option<crate::record::BackendHandle>,
 }
 
 impl Loaded {
@@ -70,6 +72,7 @@ impl Loaded {
             expiry: Expiry::Default,
             created_at: None,
             version: Version::INITIAL,
+            handle: None,
         }
     }
 
@@ -79,6 +82,7 @@ impl Loaded {
             expiry: record.expiry,
             created_at: Some(record.created_at),
             version: record.version,
+            handle: record.handle,
         }
     }
 }
@@ -660,6 +664,7 @@ impl State {
             modified_at: now,
             expires_at: now,
             version: loaded.version.clone(),
+            handle: loaded.handle.clone(),
         };
         record.renew(now, &store.policy);
         record
@@ -668,8 +673,12 @@ impl State {
     /// Records a successful write: the new key and version; the first `logged` operations are
     /// now in the store.
     fn stored(&mut self, stored: crate::Stored, created_at: OffsetDateTime, logged: usize) {
+        let moved = self.key.as_ref() != Some(&stored.key);
         self.key = Some(stored.key);
         let cache = self.cache.get_or_insert_with(Loaded::empty);
+        if moved {
+            cache.handle = None; // the handle belonged to the old key
+        }
         cache.version = stored.version;
         cache.created_at.get_or_insert(created_at);
         self.ops.drain(..logged.min(self.ops.len()));
