@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 
 const SESSIONS: usize = 10_000;
 const ROUND: Duration = Duration::from_millis(1_000);
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 const YIELD_EVERY: u64 = 8;
 
 /// The ~300-byte session: a logged-in user with a cart.

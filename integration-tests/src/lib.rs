@@ -7,24 +7,49 @@
 //! Add it as a dev-dependency and hand [`conformance_tests!`] a factory: an async closure that
 //! receives a [`TestContext`] (a namespace of its own, a [`MockClock`] and a scripted
 //! [`KeyGenerator`]) and returns the backend built with them. Each case becomes one
-//! `#[tokio::test]`:
+//! `#[tokio::test]`. Here a third-party engine (a wrapper that would add its own behaviour
+//! around an in-process map) runs the whole suite:
 //!
 //! ```
-//! use std::sync::Arc;
 //! use session_cache::MokaBackend;
-//! use session_conformance::{conformance_tests, Fixture, TestContext, Unavailable};
+//! use session_conformance::{Fixture, TestContext, Unavailable};
+//! use session_core::{async_trait, Backend, Capabilities, Record, Result, SessionKey, Stored};
+//! use time::OffsetDateTime;
 //!
-//! async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
-//!     let backend = MokaBackend::builder()
+//! /// The engine under test: yours would talk to its own store.
+//! #[derive(Debug)]
+//! struct MyBackend {
+//!     inner: MokaBackend,
+//! }
+//!
+//! #[async_trait]
+//! impl Backend for MyBackend {
+//!     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> { self.inner.load(key).await }
+//!     async fn create(&self, record: Record) -> Result<Stored> { self.inner.create(record).await }
+//!     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+//!         self.inner.save(key, record).await
+//!     }
+//!     async fn touch(&self, key: &SessionKey, at: OffsetDateTime) -> Result<()> {
+//!         self.inner.touch(key, at).await
+//!     }
+//!     async fn delete(&self, key: &SessionKey) -> Result<()> { self.inner.delete(key).await }
+//!     async fn exists(&self, key: &SessionKey) -> Result<bool> { self.inner.exists(key).await }
+//!     async fn clear_expired(&self) -> Result<u64> { self.inner.clear_expired().await }
+//!     fn capabilities(&self) -> Capabilities { self.inner.capabilities() }
+//! }
+//!
+//! /// Builds the engine with the case's clock and key generator. A service that cannot be
+//! /// reached would return `Err(Unavailable::new("my-store", err))`.
+//! async fn my_backend(ctx: TestContext) -> std::result::Result<Fixture, Unavailable> {
+//!     let inner = MokaBackend::builder()
 //!         .clock(ctx.clock.shared())
-//!         .key_generator(ctx.keys.clone())
+//!         .key_generator(ctx.keys)
 //!         .build();
-//!     Ok(Fixture::new(backend))
+//!     Ok(Fixture::new(MyBackend { inner }))
 //! }
 //!
-//! mod moka_conformance {
-//!     session_conformance::conformance_tests!(|ctx| super::moka(ctx));
-//! }
+//! // In your `tests/conformance.rs`:
+//! session_conformance::conformance_tests!(my_backend);
 //! # fn main() {}
 //! ```
 //!

@@ -7,7 +7,7 @@ use serde_json::json;
 use session_core::{Error, Session};
 use tokio::sync::Barrier;
 
-use super::{Must, is_gone, load, require, seed};
+use super::{Must, is_gone, load, require, seed, spawn_at};
 use crate::{Fixture, TestContext};
 
 /// Two saves of one loaded version, started together: exactly one wins, the other is a
@@ -20,15 +20,10 @@ pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
         let barrier = Arc::new(Barrier::new(2));
         let mut tasks = Vec::new();
         for writer in ["a", "b"] {
-            let (backend, barrier, key) = (
-                Arc::clone(&fixture.backend),
-                Arc::clone(&barrier),
-                stored.key.clone(),
-            );
+            let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
             let mut record = loaded.clone();
             Arc::make_mut(&mut record.data).insert("writer".into(), json!(writer));
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
+            tasks.push(spawn_at(&barrier, async move {
                 (writer, backend.save(&key, record).await)
             }));
         }
@@ -57,28 +52,10 @@ pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: 
         let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
         let record = load(&fixture, &stored.key).await;
         let barrier = Arc::new(Barrier::new(2));
-        let save = {
-            let (backend, barrier, key) = (
-                Arc::clone(&fixture.backend),
-                Arc::clone(&barrier),
-                stored.key.clone(),
-            );
-            tokio::spawn(async move {
-                barrier.wait().await;
-                backend.save(&key, record).await
-            })
-        };
-        let delete = {
-            let (backend, barrier, key) = (
-                Arc::clone(&fixture.backend),
-                Arc::clone(&barrier),
-                stored.key.clone(),
-            );
-            tokio::spawn(async move {
-                barrier.wait().await;
-                backend.delete(&key).await
-            })
-        };
+        let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
+        let save = spawn_at(&barrier, async move { backend.save(&key, record).await });
+        let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
+        let delete = spawn_at(&barrier, async move { backend.delete(&key).await });
         delete.await.must("join").must("delete");
         match save.await.must("join") {
             Ok(_) | Err(Error::Gone) => {}
@@ -195,20 +172,8 @@ pub async fn logout_race_never_resurrects_through_merge(ctx: TestContext, fixtur
         writer.insert("seen", round).await.must("insert");
         let logout = store.session(Some(key.as_str()));
         let barrier = Arc::new(Barrier::new(2));
-        let write = {
-            let barrier = Arc::clone(&barrier);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                writer.save().await
-            })
-        };
-        let flush = {
-            let barrier = Arc::clone(&barrier);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                logout.flush().await
-            })
-        };
+        let write = spawn_at(&barrier, async move { writer.save().await });
+        let flush = spawn_at(&barrier, async move { logout.flush().await });
         flush.await.must("join").must("flush");
         match write.await.must("join") {
             Ok(()) | Err(Error::Gone) => {}

@@ -1,10 +1,11 @@
 //! Django's expiry behaviour on a stored session (reference §1.3, §10.1), and the idle +
 //! absolute timeouts beyond Django.
 
+use serde_json::json;
 use session_core::{Expiry, ExpiryPolicy, expiry::DEFAULT_COOKIE_AGE};
 use time::Duration;
 
-use super::{Must, is_gone, require};
+use super::{Must, is_gone, require, saved_session};
 use crate::{Fixture, TestContext};
 
 /// Django `test_default_expiry`: the age is `SESSION_COOKIE_AGE`, also after `set_expiry(0)`.
@@ -142,14 +143,7 @@ pub async fn actual_expiry(ctx: TestContext, fixture: Fixture) {
 pub async fn idle_expiry_counts_from_last_save(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "idle_expiry_counts_from_last_save");
     let store = ctx.store(&fixture);
-    let session = store.session(None);
-    session
-        .set_expiry(Expiry::seconds(10))
-        .await
-        .must("set_expiry");
-    session.insert("n", 0).await.must("insert");
-    session.save().await.must("save");
-    let key = session.key().must("key");
+    let (_, key) = saved_session(&store, json!({"n": 0}), Expiry::seconds(10)).await;
     for n in 1..=3 {
         ctx.clock.advance(Duration::seconds(8));
         let request = store.session(Some(key.as_str()));
@@ -167,14 +161,7 @@ pub async fn idle_expiry_counts_from_last_save(ctx: TestContext, fixture: Fixtur
 pub async fn touch_renews_idle_expiry(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "touch_renews_idle_expiry");
     let store = ctx.store(&fixture);
-    let session = store.session(None);
-    session
-        .set_expiry(Expiry::seconds(10))
-        .await
-        .must("set_expiry");
-    session.insert("a", 1).await.must("insert");
-    session.save().await.must("save");
-    let key = session.key().must("key");
+    let (_, key) = saved_session(&store, json!({"a": 1}), Expiry::seconds(10)).await;
     ctx.clock.advance(Duration::seconds(8));
     let request = store.session(Some(key.as_str()));
     request.touch().await.must("touch");

@@ -8,12 +8,9 @@ use super::{Must, is_gone, require};
 use crate::{Fixture, TestContext};
 
 async fn saved(store: &SessionStore, value: serde_json::Value) -> Session {
-    let session = store.session(None);
-    for (k, v) in super::data(value) {
-        session.insert_value(&k, v).await.must("insert");
-    }
-    session.save().await.must("save");
-    session
+    super::saved_session(store, value, session_core::Expiry::Default)
+        .await
+        .0
 }
 
 /// Django `test_save`: after a save the key exists in the store.

@@ -13,8 +13,13 @@ pub mod session_api;
 
 use std::fmt::Debug;
 
+use std::future::Future;
+use std::sync::Arc;
+
 use serde_json::Value;
-use session_core::{Data, Expiry, Record, SessionKey, Stored};
+use session_core::{Data, Expiry, Record, Session, SessionKey, SessionStore, Stored};
+use tokio::sync::Barrier;
+use tokio::task::JoinHandle;
 
 use crate::{Fixture, TestContext};
 
@@ -99,4 +104,32 @@ pub(crate) async fn load(fixture: &Fixture, key: &SessionKey) -> Record {
 /// True when nothing live is under `key`.
 pub(crate) async fn is_gone(fixture: &Fixture, key: &SessionKey) -> bool {
     fixture.backend.load(key).await.must("load").is_none()
+}
+
+/// A new session holding `value` with `expiry`, saved; returns it and its key.
+pub(crate) async fn saved_session(
+    store: &SessionStore,
+    value: Value,
+    expiry: Expiry,
+) -> (Session, SessionKey) {
+    let session = store.session(None);
+    session.set_expiry(expiry).await.must("set_expiry");
+    for (k, v) in data(value) {
+        session.insert_value(&k, v).await.must("insert");
+    }
+    session.save().await.must("save");
+    let key = session.key().must("a saved session has a key");
+    (session, key)
+}
+
+/// Spawns `work` to start only when every party of `barrier` is ready (to race it).
+pub(crate) fn spawn_at<T: Send + 'static>(
+    barrier: &Arc<Barrier>,
+    work: impl Future<Output = T> + Send + 'static,
+) -> JoinHandle<T> {
+    let barrier = Arc::clone(barrier);
+    tokio::spawn(async move {
+        barrier.wait().await;
+        work.await
+    })
 }
