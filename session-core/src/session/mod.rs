@@ -603,6 +603,10 @@ impl Session {
                 }
                 (Err(err), _) => return Err(err),
             };
+            tracing::debug!(
+                attempt,
+                "session save conflicted with another request; merging"
+            );
             tokio::time::sleep(backoff(attempt)).await;
             attempt = attempt.saturating_add(1);
             let fresh = store.backend.load(&key).await?.ok_or(Error::Gone)?;
