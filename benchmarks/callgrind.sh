@@ -4,8 +4,8 @@
 # whatever else the machine is doing).
 set -euo pipefail
 cd "$(dirname "$0")"
-cargo build --release --quiet
-bin=target/release/sessions-benchmarks
+bin=$(cargo bench --no-run 2>&1 | grep -oE 'target/release/deps/request_cycle-[0-9a-f]+' | head -n 1)
+[ -x "$bin" ] || { echo "error: could not build the benchmark" >&2; exit 1; }
 count() { # row cycles
   BENCH_ONLY=$1 BENCH_COUNT=$2 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 \
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use session_core::{
     Backend, Capabilities, Data, Expiry, ExpiryPolicy, KeyGenerator, MockClock, Record, Result,
@@ -15,7 +16,7 @@ use time::OffsetDateTime;
 /// the case can script to force collisions. Build the backend with all three.
 #[derive(Debug, Clone)]
 pub struct TestContext {
-    /// Unique per case and run: `[a-z0-9_]`, at most 48 characters, starts with a letter.
+    /// Unique per case and run: `[a-z0-9_]`, at most 56 characters, starts with a letter.
     pub namespace: String,
     /// The clock the backend must use.
     pub clock: MockClock,
@@ -24,15 +25,10 @@ pub struct TestContext {
 }
 
 impl TestContext {
-    /// A context for the case `case`.
-    ///
-    /// # Panics
-    /// If the OS random source fails.
+    /// A context for the case `case`, with a namespace no other case or test process shares
+    /// (the case name, the process id and a per-process counter).
     pub fn new(case: &str) -> Self {
-        #[allow(clippy::expect_used)] // test support: no random source, no test
-        let suffix = KeyGenerator::random()
-            .generate()
-            .expect("the OS random source works");
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let mut namespace: String = case
             .chars()
             .map(|c| {
@@ -42,11 +38,14 @@ impl TestContext {
                     '_'
                 }
             })
-            .take(36)
+            .take(30)
             .collect();
         namespace.insert_str(0, "t_");
-        namespace.push('_');
-        namespace.push_str(&suffix.as_str()[..10]);
+        namespace.push_str(&format!(
+            "_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         Self {
             namespace,
             clock: MockClock::default(),

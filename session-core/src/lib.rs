@@ -28,10 +28,10 @@
 //! session.insert("cart", vec!["apple"]).await?;
 //! session.set_expiry(Expiry::seconds(3600)).await?;
 //! session.save().await?; // the middleware does this; creates the record, assigns the key
-//! let key = session.key().expect("saved sessions have a key");
+//! let cookie = session.key(); // what the response's cookie carries
 //!
 //! // The next request carries the cookie.
-//! let next = store.session(Some(key.as_str()));
+//! let next = store.session(cookie.as_ref().map(|key| key.as_str()));
 //! let cart: Option<Vec<String>> = next.get("cart").await?;
 //! assert_eq!(cart, Some(vec!["apple".to_owned()]));
 //! next.cycle_key().await?; // login: same data, new key, old key dead

@@ -6,15 +6,16 @@
 //! ```
 //! use session_core::{Settings, settings::SameSite};
 //!
+//! # fn main() -> session_core::Result<()> {
 //! let settings = Settings::from_lookup(|name| match name {
 //!     "SESSION_COOKIE_AGE" => Some("3600".into()),
 //!     "SESSION_COOKIE_SAMESITE" => Some("Strict".into()),
 //!     _ => None,
-//! })
-//! .unwrap();
+//! })?;
 //! assert_eq!(settings.cookie_age, 3600);
 //! assert_eq!(settings.cookie_samesite, SameSite::Strict);
 //! assert_eq!(settings.cookie_name, "sessionid"); // Django's default
+//! # Ok(()) }
 //! ```
 
 use std::fmt;

@@ -4,7 +4,7 @@
 //! tokio tasks on 2 worker threads, for `ROUND` seconds per measurement; rounds rotate the
 //! order of the candidates, and each figure is reported as a ratio to the `DashMap` limit
 //! measured in the same round (the machine is shared and noisy; ratios travel, absolute rates
-//! do not). Run: `cargo run --release` (from `benchmarks/`).
+//! do not). Run: `cargo bench` (from `benchmarks/`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -46,12 +46,19 @@ trait Candidate: Send + Sync + 'static {
 }
 
 fn record(now: OffsetDateTime) -> Record {
-    Record::new(session_data(), Expiry::Default, now, &ExpiryPolicy::default())
+    Record::new(
+        session_data(),
+        Expiry::Default,
+        now,
+        &ExpiryPolicy::default(),
+    )
 }
 
 fn keys() -> Vec<SessionKey> {
     let generator = KeyGenerator::random();
-    (0..SESSIONS).map(|_| generator.generate().unwrap()).collect()
+    (0..SESSIONS)
+        .map(|_| generator.generate().unwrap())
+        .collect()
 }
 
 // ----- the limit: a DashMap of decoded records, get + copy-on-write + insert ------------------
@@ -264,7 +271,8 @@ async fn measure<C: Candidate>(candidate: &Arc<C>, tasks: usize) -> f64 {
     let start = Instant::now();
     let mut handles = Vec::with_capacity(tasks);
     for task in 0..tasks {
-        let (candidate, stop, total) = (Arc::clone(candidate), Arc::clone(&stop), Arc::clone(&total));
+        let (candidate, stop, total) =
+            (Arc::clone(candidate), Arc::clone(&stop), Arc::clone(&total));
         handles.push(tokio::spawn(async move {
             // Tasks walk the keys with co-prime strides so they rarely meet.
             let mut i = task * 7919;
@@ -300,8 +308,11 @@ async fn main() {
     let raw_sync = Arc::new(RawMokaSync::new());
     let ours_backend = Arc::new(OursBackend::new().await);
     let ours_session = Arc::new(OursSession::new().await);
-    let ts_memory = Arc::new(TowerSessions::new(tower_sessions_memory_store::MemoryStore::default()).await);
-    let ts_moka = Arc::new(TowerSessions::new(tower_sessions_moka_store::MokaStore::new(Some(100_000))).await);
+    let ts_memory =
+        Arc::new(TowerSessions::new(tower_sessions_memory_store::MemoryStore::default()).await);
+    let ts_moka = Arc::new(
+        TowerSessions::new(tower_sessions_moka_store::MokaStore::new(Some(100_000))).await,
+    );
 
     let names = [
         "DashMap get + copy-on-write + insert (the limit)",
@@ -315,8 +326,12 @@ async fn main() {
     // BENCH_COUNT=<n> with BENCH_ONLY=<row>: run exactly n cycles of that row in one task and
     // exit, for instruction counts under `valgrind --tool=callgrind` (see README).
     if let (Some(count), Some(row)) = (
-        std::env::var("BENCH_COUNT").ok().and_then(|v| v.parse::<usize>().ok()),
-        std::env::var("BENCH_ONLY").ok().and_then(|v| v.parse::<usize>().ok()),
+        std::env::var("BENCH_COUNT")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok()),
+        std::env::var("BENCH_ONLY")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok()),
     ) {
         for i in 0..count {
             match row {
@@ -332,10 +347,14 @@ async fn main() {
         println!("ran {count} cycles of {}", names[row]);
         return;
     }
-    println!("sessions in store: {SESSIONS}; round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2");
+    println!(
+        "sessions in store: {SESSIONS}; round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2"
+    );
     let mut table = Vec::new();
     // BENCH_ONLY=<row> runs a single candidate (for profiling); other rows then read 0.
-    let only: Option<usize> = std::env::var("BENCH_ONLY").ok().and_then(|v| v.parse().ok());
+    let only: Option<usize> = std::env::var("BENCH_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for tasks in [1usize, 32] {
         let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
@@ -362,12 +381,21 @@ async fn main() {
                 rates[which].push(*rate);
                 ratios[which].push(rate / this_round[0]);
             }
-            eprintln!("tasks {tasks}, round {round}: {:?}", this_round.iter().map(|r| *r as u64).collect::<Vec<_>>());
+            eprintln!(
+                "tasks {tasks}, round {round}: {:?}",
+                this_round.iter().map(|r| *r as u64).collect::<Vec<_>>()
+            );
         }
-        table.push((tasks, rates.into_iter().map(median).collect::<Vec<_>>(), ratios.into_iter().map(median).collect::<Vec<_>>()));
+        table.push((
+            tasks,
+            rates.into_iter().map(median).collect::<Vec<_>>(),
+            ratios.into_iter().map(median).collect::<Vec<_>>(),
+        ));
     }
     println!();
-    println!("| request cycle (load ~300 B session, change one key, save) | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |");
+    println!(
+        "| request cycle (load ~300 B session, change one key, save) | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |"
+    );
     println!("|---|---:|---:|---:|---:|");
     let (one, many) = (&table[0], &table[1]);
     for (which, name) in names.iter().enumerate() {
