@@ -15,3 +15,7 @@ pub use session_core as core;
 /// The in-process engine (moka).
 #[cfg(feature = "moka")]
 pub use session_cache::{MokaBackend, MokaBackendBuilder};
+
+/// The db engine (Django's default): PostgreSQL, SQLite, MySQL/MariaDB over sqlx.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use session_db::{DbBackend, DbBackendBuilder, DbPool};

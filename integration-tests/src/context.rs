@@ -2,8 +2,9 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use session_core::{
     Backend, Capabilities, Data, Expiry, ExpiryPolicy, KeyGenerator, MockClock, Record, Result,
@@ -77,6 +78,9 @@ impl TestContext {
     }
 }
 
+/// Work a fixture does after its case passed (dropping the case's table, say).
+type Cleanup = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
 /// The engine under test, as a factory returns it.
 #[derive(Clone)]
 pub struct Fixture {
@@ -84,6 +88,7 @@ pub struct Fixture {
     pub backend: Arc<dyn Backend>,
     /// Direct access to the store's bytes, for the corrupt-data cases (engines that store bytes).
     pub raw: Option<Arc<dyn RawAccess>>,
+    cleanup: Arc<Mutex<Vec<Cleanup>>>,
 }
 
 impl Fixture {
@@ -92,6 +97,32 @@ impl Fixture {
         Self {
             backend: Arc::new(backend),
             raw: None,
+            cleanup: Arc::default(),
+        }
+    }
+
+    /// Runs `cleanup` once the case has passed, after any cleanup added before it (a failed
+    /// case leaves its data to look at).
+    #[must_use]
+    pub fn with_cleanup<F, Fut>(self, cleanup: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let boxed: Cleanup = Box::new(move || Box::pin(cleanup()));
+        self.cleanup
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(boxed);
+        self
+    }
+
+    /// Runs the cleanups, in the order they were added (once).
+    pub async fn cleanup(&self) {
+        let cleanups =
+            std::mem::take(&mut *self.cleanup.lock().unwrap_or_else(PoisonError::into_inner));
+        for cleanup in cleanups {
+            cleanup().await;
         }
     }
 
@@ -163,7 +194,10 @@ where
 {
     let ctx = TestContext::new(case_name);
     match factory(ctx.clone()).await {
-        Ok(fixture) => case(ctx, fixture).await,
+        Ok(fixture) => {
+            case(ctx, fixture.clone()).await;
+            fixture.cleanup().await;
+        }
         Err(unavailable) => crate::services::skip_or_fail(case_name, &unavailable),
     }
 }

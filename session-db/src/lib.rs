@@ -1,8 +1,504 @@
-//! # session-db (skeleton)
+//! # session-db
 //!
-//! Django's default `db` engine for `sessions`, over sqlx: one cargo feature per database
-//! (`postgres`, `sqlite`, `mysql`; MariaDB counts as MySQL). It will store sessions in Django's
-//! own `django_session` table (plus a `version` column for conditional saves), with one
-//! statement per operation and bounded-batch `clear_expired`.
+//! Django's default `db` session engine for [`sessions`](https://docs.rs/sessions), over sqlx
+//! 0.8, in Django's own `django_session` table:
 //!
-//! This crate is a placeholder until step 2 of the roadmap lands; it exports nothing yet.
+//! | feature | database | URL |
+//! |---|---|---|
+//! | `sqlite` | SQLite, a file (created if missing; WAL, busy timeout) or memory | `sqlite://sessions.sqlite3`, `sqlite::memory:` |
+//! | `postgres` | PostgreSQL | `postgres://user@host:5432/db` |
+//! | `mysql` | MySQL, MariaDB | `mysql://root@127.0.0.1:3306/db` (`mariadb://` too) |
+//!
+//! The table is Django's (`session_key varchar(40)` primary key, `session_data` text,
+//! `expire_date` with Django's index) plus a `version` column with a default, so Django's own
+//! inserts still work. [`DbBackend::migrate`] creates it, or adds `version` to a table Django
+//! made; it is idempotent and never runs per request.
+//!
+//! Every operation is one statement: `load` one `SELECT` filtered on expiry; `create` an
+//! insert-if-absent retried on a taken key; `save` an `UPDATE … WHERE session_key AND version`
+//! (a second query runs only when no row changed, to tell `Gone` from `Conflict`); `touch` an
+//! update of `expire_date` alone; `clear_expired` deletes in batches of 1,000; `cycle` one
+//! transaction. Statements are prepared once per connection and cached by sqlx.
+//!
+//! ```no_run
+//! # async fn demo() -> session_core::Result<()> {
+//! use std::sync::Arc;
+//! use session_core::SessionStore;
+//! use session_db::DbBackend;
+//!
+//! let backend = DbBackend::builder("sqlite://sessions.sqlite3").build().await?;
+//! backend.migrate().await?;
+//! let store = SessionStore::new(Arc::new(backend));
+//! # Ok(()) }
+//! ```
+
+mod schema;
+mod store;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::{
+    Backend, Capabilities, Error, JsonCodec, KeyGenerator, Record, Result, SessionKey, SharedClock,
+    Stored, SystemClock, Version, async_trait,
+};
+use time::OffsetDateTime;
+
+use schema::{Statements, check_table};
+pub use store::DbPool;
+
+/// The name Django's migration gives the `expire_date` index of `table` (with Django's
+/// shortening past the database's identifier limit); `migrate()` uses it, so running over a
+/// table Django created finds Django's index.
+pub fn expire_date_index_name(table: &str, max_identifier_length: usize) -> String {
+    schema::django_index_name(table, "expire_date", max_identifier_length)
+}
+
+/// Default pool size.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+/// Default time to wait for a connection before a request fails with `Error::Backend`.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A key generator that keeps returning taken keys gets this many tries, then an error.
+const MAX_CREATE_ATTEMPTS: usize = 10_000;
+
+/// Sessions in a SQL database, in Django's `django_session` table.
+#[derive(Clone)]
+pub struct DbBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: DbPool,
+    table: String,
+    sql: Statements,
+    clock: SharedClock,
+    keys: KeyGenerator,
+}
+
+impl fmt::Debug for DbBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: only the database kind and table are shown.
+        f.debug_struct("DbBackend")
+            .field("database", &self.inner.pool.dialect().name())
+            .field("table", &self.inner.table)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a [`DbBackendBuilder`] gets its pool.
+enum Source {
+    Url(String),
+    Pool(DbPool),
+}
+
+/// Builds a [`DbBackend`] from a URL or an existing pool.
+#[must_use]
+pub struct DbBackendBuilder {
+    source: Source,
+    table: String,
+    clock: SharedClock,
+    keys: KeyGenerator,
+    max_connections: u32,
+    acquire_timeout: Duration,
+}
+
+impl fmt::Debug for DbBackendBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbBackendBuilder")
+            .field("table", &self.table)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbBackendBuilder {
+    /// The table (`SESSION_DB_TABLE`). Default: `django_session`.
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.table = table.into();
+        self
+    }
+
+    /// The clock deciding expiry. Default: the system clock.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The generator of new keys. Default: [`KeyGenerator::random`].
+    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Pool size, when built from a URL. Default: [`DEFAULT_MAX_CONNECTIONS`].
+    pub fn max_connections(mut self, max_connections: u32) -> Self {
+        self.max_connections = max_connections;
+        self
+    }
+
+    /// How long a request waits for a connection, when built from a URL. Default:
+    /// [`DEFAULT_ACQUIRE_TIMEOUT`].
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Connects (lazily: the first connection is opened by the first query) and builds.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `SESSION_DB_TABLE` for a table name that is not a plain
+    /// identifier, or `SESSION_DATABASE_URL` for a URL that does not parse or names a
+    /// database whose feature is off.
+    pub async fn build(self) -> Result<DbBackend> {
+        check_table(&self.table)?;
+        let pool = match self.source {
+            Source::Pool(pool) => pool,
+            Source::Url(url) => connect(&url, self.max_connections, self.acquire_timeout)?,
+        };
+        let sql = Statements::new(pool.dialect(), &self.table);
+        Ok(DbBackend {
+            inner: Arc::new(Inner {
+                pool,
+                table: self.table,
+                sql,
+                clock: self.clock,
+                keys: self.keys,
+            }),
+        })
+    }
+}
+
+/// A lazily connecting pool for `url`.
+fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<DbPool> {
+    let bad_url = |reason: String| Error::config("SESSION_DATABASE_URL", reason);
+    let scheme = url.split(':').next().unwrap_or_default();
+    match scheme {
+        #[cfg(feature = "postgres")]
+        "postgres" | "postgresql" => {
+            let options: sqlx::postgres::PgConnectOptions =
+                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            Ok(DbPool::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_lazy_with(options),
+            ))
+        }
+        #[cfg(feature = "mysql")]
+        "mysql" | "mariadb" => {
+            let url = url.replacen("mariadb:", "mysql:", 1);
+            let options: sqlx::mysql::MySqlConnectOptions =
+                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            Ok(DbPool::MySql(
+                sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_lazy_with(options),
+            ))
+        }
+        #[cfg(feature = "sqlite")]
+        "sqlite" => {
+            let options: sqlx::sqlite::SqliteConnectOptions =
+                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            let options = options
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(acquire_timeout);
+            let pool = sqlx::sqlite::SqlitePoolOptions::new().acquire_timeout(acquire_timeout);
+            // An in-memory database lives and dies with its one connection: keep exactly one.
+            let pool = if url.contains(":memory:") || url.contains("mode=memory") {
+                pool.max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+            } else {
+                pool.max_connections(max_connections)
+            };
+            Ok(DbPool::Sqlite(pool.connect_lazy_with(options)))
+        }
+        // Reached only for a database whose feature is off.
+        #[allow(unreachable_patterns)]
+        "postgres" | "postgresql" | "mysql" | "mariadb" | "sqlite" => Err(bad_url(format!(
+            "{scheme}:// needs the session-db feature {:?}",
+            if scheme.starts_with("postgres") {
+                "postgres"
+            } else if scheme == "sqlite" {
+                "sqlite"
+            } else {
+                "mysql"
+            }
+        ))),
+        _ => Err(bad_url(format!(
+            "unknown database scheme {scheme:?}; expected postgres://, mysql://, mariadb:// or sqlite://"
+        ))),
+    }
+}
+
+impl DbBackend {
+    /// A builder for the database at `url`.
+    pub fn builder(url: impl Into<String>) -> DbBackendBuilder {
+        Self::builder_from(Source::Url(url.into()))
+    }
+
+    /// A builder on a pool the application already has.
+    pub fn builder_with_pool(pool: DbPool) -> DbBackendBuilder {
+        Self::builder_from(Source::Pool(pool))
+    }
+
+    fn builder_from(source: Source) -> DbBackendBuilder {
+        DbBackendBuilder {
+            source,
+            table: "django_session".to_owned(),
+            clock: SystemClock::shared(),
+            keys: KeyGenerator::random(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+        }
+    }
+
+    /// Creates the table and its `expire_date` index if missing, and adds the `version`
+    /// column to a table Django created. Idempotent; run it at start-up or from a deploy
+    /// script, never per request.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the database refuses.
+    pub async fn migrate(&self) -> Result<()> {
+        self.inner.pool.migrate(&self.inner.sql).await
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &DbPool {
+        &self.inner.pool
+    }
+
+    /// The table name.
+    pub fn table(&self) -> &str {
+        &self.inner.table
+    }
+
+    /// Runs one SQL statement without parameters and returns the rows it affected: for
+    /// administration and tests (e.g. dropping a test table). Never pass it user input.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when the database refuses.
+    pub async fn execute_unprepared(&self, statement: &str) -> Result<u64> {
+        self.inner.pool.execute(statement).await
+    }
+
+    /// Writes a row exactly as given, `session_data` unencoded and unchecked, live until
+    /// `expires_at`: for importing sessions and for tests that need corrupt data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] outside Django's key syntax; [`Error::Backend`] when the key is
+    /// taken or the database refuses.
+    pub async fn insert_raw(
+        &self,
+        key: &SessionKey,
+        session_data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        let key = checked(key)?;
+        let inserted = self
+            .inner
+            .pool
+            .insert(&self.inner.sql, key, session_data, expires_at, 0)
+            .await?;
+        if inserted {
+            Ok(())
+        } else {
+            Err(Error::backend(self.name(), "the key is taken"))
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.inner.pool.dialect().name()
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The record's `session_data` as stored, with `version` as the version it will have.
+    fn encode(record: &Record, version: i64) -> Result<String> {
+        let mut stored = Record {
+            handle: None,
+            ..record.clone()
+        };
+        stored.version = Version::counter(version.unsigned_abs());
+        let bytes = JsonCodec.encode(&stored)?;
+        String::from_utf8(bytes).map_err(Error::codec)
+    }
+}
+
+/// The key as the database sees it, refused before any query when outside Django's syntax.
+fn checked(key: &SessionKey) -> Result<&str> {
+    if key.is_django_syntax() {
+        Ok(key.as_str())
+    } else {
+        Err(Error::InvalidKey {
+            reason: "not 8 to 40 characters of [a-z0-9]",
+        })
+    }
+}
+
+fn version_of(record: &Record) -> Result<i64> {
+    let counter = record.version.as_counter().unwrap_or(0);
+    i64::try_from(counter).map_err(|_| Error::Conflict)
+}
+
+#[async_trait]
+impl Backend for DbBackend {
+    async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        let Ok(key) = checked(key) else {
+            return Ok(None); // a key we could never have issued: unknown
+        };
+        let Some(row) = self
+            .inner
+            .pool
+            .select(&self.inner.sql, key, self.now())
+            .await?
+        else {
+            return Ok(None);
+        };
+        match JsonCodec.decode(row.data.as_bytes()) {
+            Ok(mut record) => {
+                record.expires_at = row.expires_at; // `touch` moves only the column
+                record.version = Version::counter(row.version.unsigned_abs());
+                Ok(Some(record))
+            }
+            Err(err) => {
+                tracing::warn!(
+                    backend = self.name(),
+                    table = %self.inner.table,
+                    error = %err,
+                    "session data corrupted; treating the session as absent"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    async fn create(&self, record: Record) -> Result<Stored> {
+        let data = Self::encode(&record, 1)?;
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let key = self.inner.keys.generate()?;
+            let inserted = self
+                .inner
+                .pool
+                .insert(&self.inner.sql, checked(&key)?, &data, record.expires_at, 1)
+                .await?;
+            if inserted {
+                return Ok(Stored {
+                    key,
+                    version: Version::counter(1),
+                });
+            }
+        }
+        Err(Error::backend(
+            self.name(),
+            "no free session key found: the key generator keeps returning taken keys",
+        ))
+    }
+
+    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+        let key_text = checked(key)?;
+        let version = version_of(&record)?;
+        let next = version.checked_add(1).ok_or(Error::Conflict)?;
+        let data = Self::encode(&record, next)?;
+        let now = self.now();
+        let sql = &self.inner.sql;
+        let changed = self
+            .inner
+            .pool
+            .update(sql, key_text, &data, record.expires_at, version, now)
+            .await?;
+        if changed == 1 {
+            return Ok(Stored {
+                key: key.clone(),
+                version: Version::counter(next.unsigned_abs()),
+            });
+        }
+        // Nothing changed: gone (logged out, expired) or saved by someone else meanwhile.
+        match self.inner.pool.probe(sql, key_text, now).await? {
+            None => Err(Error::Gone),
+            Some(_) => Err(Error::Conflict),
+        }
+    }
+
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+        let key = checked(key)?;
+        let matched = self
+            .inner
+            .pool
+            .touch(&self.inner.sql, key, expires_at, self.now())
+            .await?;
+        if matched == 1 {
+            Ok(())
+        } else {
+            Err(Error::Gone)
+        }
+    }
+
+    async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
+        let old = checked(old)?;
+        let data = Self::encode(&record, 1)?;
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let key = self.inner.keys.generate()?;
+            let done = self
+                .inner
+                .pool
+                .cycle(
+                    &self.inner.sql,
+                    old,
+                    checked(&key)?,
+                    &data,
+                    record.expires_at,
+                    1,
+                )
+                .await?;
+            if done {
+                return Ok(Stored {
+                    key,
+                    version: Version::counter(1),
+                });
+            }
+        }
+        Err(Error::backend(
+            self.name(),
+            "no free session key found: the key generator keeps returning taken keys",
+        ))
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        match checked(key) {
+            Ok(key) => self.inner.pool.delete(&self.inner.sql, key).await,
+            Err(_) => Ok(()), // nothing can be stored under it
+        }
+    }
+
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        let Ok(key) = checked(key) else {
+            return Ok(false);
+        };
+        Ok(self
+            .inner
+            .pool
+            .probe(&self.inner.sql, key, self.now())
+            .await?
+            .is_some())
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        self.inner
+            .pool
+            .clear_expired(&self.inner.sql, self.now())
+            .await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::server_side()
+    }
+}

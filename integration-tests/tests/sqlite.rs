@@ -1,0 +1,20 @@
+//! The whole conformance suite against SQLite, one temporary database file per case.
+
+mod common;
+
+use session_conformance::{Fixture, TestContext, Unavailable, conformance_tests};
+
+async fn sqlite(ctx: TestContext) -> Result<Fixture, Unavailable> {
+    let dir = std::env::temp_dir().join("sessions-conformance-sqlite");
+    std::fs::create_dir_all(&dir).map_err(|err| Unavailable::new("sqlite", err))?;
+    let path = dir.join(format!("{}.sqlite3", ctx.namespace));
+    let url = format!("sqlite://{}", path.display());
+    let fixture = common::db_fixture(ctx, url, "sqlite").await?;
+    Ok(fixture.with_cleanup(move || async move {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }))
+}
+
+conformance_tests!(sqlite);
