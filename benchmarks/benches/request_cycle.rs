@@ -6,44 +6,20 @@
 //! measured in the same round (the machine is shared and noisy; ratios travel, absolute rates
 //! do not). Run: `cargo bench` (from `benchmarks/`).
 
-use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
-use serde_json::{Value, json};
+use serde_json::json;
 use session_cache::MokaBackend;
 use session_core::{
-    Backend, Data, Error, Expiry, ExpiryPolicy, KeyGenerator, Record, SessionKey, SessionStore,
+    Backend, Error, Expiry, ExpiryPolicy, KeyGenerator, Record, SessionKey, SessionStore,
 };
+use sessions_benchmarks::{Candidate, ROUND, measure, median, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 10_000;
-const ROUND: Duration = Duration::from_millis(1_000);
 const ROUNDS: usize = 7;
-const YIELD_EVERY: u64 = 8;
-
-/// The ~300-byte session: a logged-in user with a cart.
-fn session_data() -> Data {
-    let Value::Object(map) = json!({
-        "_auth_user_id": "12345",
-        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-        "_auth_user_hash": "460e5dae0b983677a5caf5263a7fff859c58724f1c102fd8dfe547bd60c1ce05",
-        "cart": ["sku-1001", "sku-2002", "sku-3003"],
-        "theme": "dark",
-        "locale": "en-GB",
-        "counter": 0
-    }) else {
-        unreachable!()
-    };
-    map
-}
-
-trait Candidate: Send + Sync + 'static {
-    /// One request: load session `i`, change one key, save.
-    fn cycle(&self, i: usize) -> impl Future<Output = ()> + Send;
-}
 
 fn record(now: OffsetDateTime) -> Record {
     Record::new(
@@ -260,45 +236,6 @@ impl<S: tower_sessions_core::SessionStore> Candidate for TowerSessions<S> {
         record.data.insert("counter".into(), json!(i));
         self.store.save(&record).await.unwrap();
     }
-}
-
-// ----- the harness ---------------------------------------------------------------------------
-
-/// Operations per second with `tasks` concurrent tasks hammering `candidate` for one round.
-async fn measure<C: Candidate>(candidate: &Arc<C>, tasks: usize) -> f64 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let total = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let mut handles = Vec::with_capacity(tasks);
-    for task in 0..tasks {
-        let (candidate, stop, total) =
-            (Arc::clone(candidate), Arc::clone(&stop), Arc::clone(&total));
-        handles.push(tokio::spawn(async move {
-            // Tasks walk the keys with co-prime strides so they rarely meet.
-            let mut i = task * 7919;
-            let mut ops = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                candidate.cycle(i).await;
-                i = i.wrapping_add(104_729);
-                ops += 1;
-                if ops % YIELD_EVERY == 0 {
-                    tokio::task::yield_now().await;
-                }
-            }
-            total.fetch_add(ops, Ordering::Relaxed);
-        }));
-    }
-    tokio::time::sleep(ROUND).await;
-    stop.store(true, Ordering::Relaxed);
-    for handle in handles {
-        handle.await.unwrap();
-    }
-    total.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -46,7 +46,7 @@ impl JsonCodec {
     /// # Errors
     /// [`Error::Codec`] if serialization fails (it does not for JSON values).
     pub fn encode(&self, record: &Record) -> Result<Vec<u8>> {
-        serde_json::to_vec(&to_dict(record)).map_err(Error::codec)
+        serde_json::to_vec(&Folded(record)).map_err(Error::codec)
     }
 
     /// Reads bytes written by [`JsonCodec::encode`].
@@ -56,6 +56,33 @@ impl JsonCodec {
     pub fn decode(&self, bytes: &[u8]) -> Result<Record> {
         let dict: Data = serde_json::from_slice(bytes).map_err(Error::codec)?;
         from_dict(dict)
+    }
+}
+
+/// A record serialized as [`to_dict`] would build it, without copying the data.
+struct Folded<'a>(&'a Record);
+
+impl serde::Serialize for Folded<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let record = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in record.data.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(expiry) = record.expiry.to_json() {
+            map.serialize_entry(EXPIRY_KEY, &expiry)?;
+        }
+        map.serialize_entry(CREATED_AT, &format_iso(record.created_at))?;
+        map.serialize_entry(MODIFIED_AT, &format_iso(record.modified_at))?;
+        map.serialize_entry(EXPIRES_AT, &format_iso(record.expires_at))?;
+        if let Some(version) = record.version.as_counter() {
+            map.serialize_entry(VERSION, &version)?;
+        }
+        map.end()
     }
 }
 

@@ -75,3 +75,12 @@ fn foreign_reserved_keys_are_dropped() {
     let decoded = from_dict(dict).unwrap();
     assert_eq!(decoded.data.keys().collect::<Vec<_>>(), ["a"]);
 }
+
+#[test]
+fn encoding_without_a_copy_matches_the_dict() {
+    let mut original = record(json!({"b": [1, 2], "a": "x"}), Expiry::Seconds(5));
+    original.version = Version::counter(3);
+    let direct = JsonCodec.encode(&original).unwrap();
+    let via_dict = serde_json::to_vec(&to_dict(&original)).unwrap();
+    assert_eq!(direct, via_dict);
+}

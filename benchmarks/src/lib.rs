@@ -1,0 +1,75 @@
+//! The harness the benchmarks share: the session every row works on, the `Candidate` trait,
+//! and throughput measurement.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use session_core::Data;
+
+/// How long one measurement runs.
+pub const ROUND: Duration = Duration::from_millis(1_000);
+/// Tasks yield to the scheduler this often, as request handlers do at their I/O.
+const YIELD_EVERY: u64 = 8;
+
+/// The ~300-byte session: a logged-in user with a cart.
+pub fn session_data() -> Data {
+    let Value::Object(map) = json!({
+        "_auth_user_id": "12345",
+        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+        "_auth_user_hash": "460e5dae0b983677a5caf5263a7fff859c58724f1c102fd8dfe547bd60c1ce05",
+        "cart": ["sku-1001", "sku-2002", "sku-3003"],
+        "theme": "dark",
+        "locale": "en-GB",
+        "counter": 0
+    }) else {
+        unreachable!()
+    };
+    map
+}
+
+/// One row of a benchmark table.
+pub trait Candidate: Send + Sync + 'static {
+    /// One request: load session `i`, change one key, save.
+    fn cycle(&self, i: usize) -> impl Future<Output = ()> + Send;
+}
+
+/// Operations per second with `tasks` concurrent tasks hammering `candidate` for one round.
+pub async fn measure<C: Candidate>(candidate: &Arc<C>, tasks: usize) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let total = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut handles = Vec::with_capacity(tasks);
+    for task in 0..tasks {
+        let (candidate, stop, total) =
+            (Arc::clone(candidate), Arc::clone(&stop), Arc::clone(&total));
+        handles.push(tokio::spawn(async move {
+            // Tasks walk the keys with co-prime strides so they rarely meet.
+            let mut i = task * 7919;
+            let mut ops = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                candidate.cycle(i).await;
+                i = i.wrapping_add(104_729);
+                ops += 1;
+                if ops % YIELD_EVERY == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+            total.fetch_add(ops, Ordering::Relaxed);
+        }));
+    }
+    tokio::time::sleep(ROUND).await;
+    stop.store(true, Ordering::Relaxed);
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    total.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The median.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
