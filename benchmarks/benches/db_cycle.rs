@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::json;
 use session_core::{Backend, Data, Error, Expiry, ExpiryPolicy, Record, SessionKey};
 use session_db::DbBackend;
-use sessions_benchmarks::{Candidate, ROUND, measure, median, session_data};
+use sessions_benchmarks::{Candidate, Peer, ROUND, measure, median, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 1_000;
@@ -125,42 +125,6 @@ impl Candidate for Ours {
     }
 }
 
-// ----- the peer -----------------------------------------------------------------------------
-
-struct Peer<S> {
-    store: S,
-    ids: Vec<tower_sessions_core::session::Id>,
-}
-
-impl<S: tower_sessions_core::SessionStore> Peer<S> {
-    async fn new(store: S) -> Self {
-        let expiry_date = OffsetDateTime::now_utc() + time::Duration::weeks(2);
-        let mut ids = Vec::with_capacity(SESSIONS);
-        for _ in 0..SESSIONS {
-            let mut record = tower_sessions_core::session::Record {
-                id: tower_sessions_core::session::Id::default(),
-                data: session_data().into_iter().collect(),
-                expiry_date,
-            };
-            store.create(&mut record).await.unwrap();
-            ids.push(record.id);
-        }
-        Self { store, ids }
-    }
-}
-
-impl<S: tower_sessions_core::SessionStore> Candidate for Peer<S> {
-    async fn cycle(&self, i: usize) {
-        let id = &self.ids[i % SESSIONS];
-        let Some(mut record) = self.store.load(id).await.unwrap() else {
-            return;
-        };
-        record.data.insert("counter".into(), json!(i));
-        record.expiry_date = OffsetDateTime::now_utc() + time::Duration::weeks(2);
-        self.store.save(&record).await.unwrap();
-    }
-}
-
 // ----- set-up and the run -------------------------------------------------------------------
 
 /// Our backend on the pool the other rows use (so every row has the same connections).
@@ -262,7 +226,7 @@ async fn main() {
             "PostgreSQL",
             raw,
             Ours { backend, keys },
-            Peer::new(store).await,
+            Peer::new(store, SESSIONS).await,
         )
         .await;
     }
@@ -287,7 +251,7 @@ async fn main() {
             "MariaDB",
             raw,
             Ours { backend, keys },
-            Peer::new(store).await,
+            Peer::new(store, SESSIONS).await,
         )
         .await;
     }
@@ -321,7 +285,7 @@ async fn main() {
             "SQLite (file, WAL)",
             raw,
             Ours { backend, keys },
-            Peer::new(store).await,
+            Peer::new(store, SESSIONS).await,
         )
         .await;
     }

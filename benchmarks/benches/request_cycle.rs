@@ -15,7 +15,7 @@ use session_cache::MokaBackend;
 use session_core::{
     Backend, Error, Expiry, ExpiryPolicy, KeyGenerator, Record, SessionKey, SessionStore,
 };
-use sessions_benchmarks::{Candidate, ROUND, measure, median, session_data};
+use sessions_benchmarks::{Candidate, Peer, ROUND, measure, median, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 10_000;
@@ -203,41 +203,6 @@ impl Candidate for OursSession {
     }
 }
 
-// ----- the peer: tower-sessions 0.14 stores ---------------------------------------------------
-
-struct TowerSessions<S> {
-    store: S,
-    ids: Vec<tower_sessions_core::session::Id>,
-}
-
-impl<S: tower_sessions_core::SessionStore> TowerSessions<S> {
-    async fn new(store: S) -> Self {
-        let expiry_date = OffsetDateTime::now_utc() + time::Duration::weeks(2);
-        let mut ids = Vec::with_capacity(SESSIONS);
-        for _ in 0..SESSIONS {
-            let mut record = tower_sessions_core::session::Record {
-                id: tower_sessions_core::session::Id::default(),
-                data: session_data().into_iter().collect(),
-                expiry_date,
-            };
-            store.create(&mut record).await.unwrap();
-            ids.push(record.id);
-        }
-        Self { store, ids }
-    }
-}
-
-impl<S: tower_sessions_core::SessionStore> Candidate for TowerSessions<S> {
-    async fn cycle(&self, i: usize) {
-        let id = &self.ids[i % SESSIONS];
-        let Some(mut record) = self.store.load(id).await.unwrap() else {
-            return;
-        };
-        record.data.insert("counter".into(), json!(i));
-        self.store.save(&record).await.unwrap();
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let limit = Arc::new(DashMapLimit::new());
@@ -245,10 +210,19 @@ async fn main() {
     let raw_sync = Arc::new(RawMokaSync::new());
     let ours_backend = Arc::new(OursBackend::new().await);
     let ours_session = Arc::new(OursSession::new().await);
-    let ts_memory =
-        Arc::new(TowerSessions::new(tower_sessions_memory_store::MemoryStore::default()).await);
+    let ts_memory = Arc::new(
+        Peer::new(
+            tower_sessions_memory_store::MemoryStore::default(),
+            SESSIONS,
+        )
+        .await,
+    );
     let ts_moka = Arc::new(
-        TowerSessions::new(tower_sessions_moka_store::MokaStore::new(Some(100_000))).await,
+        Peer::new(
+            tower_sessions_moka_store::MokaStore::new(Some(100_000)),
+            SESSIONS,
+        )
+        .await,
     );
 
     let names = [

@@ -73,3 +73,40 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
+
+/// The peer: a tower-sessions 0.14 store doing the same cycle (load, change one key, save with
+/// a fresh two-week expiry).
+pub struct Peer<S> {
+    store: S,
+    ids: Vec<tower_sessions_core::session::Id>,
+}
+
+impl<S: tower_sessions_core::SessionStore> Peer<S> {
+    /// `sessions` sessions created in `store`.
+    pub async fn new(store: S, sessions: usize) -> Self {
+        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::weeks(2);
+        let mut ids = Vec::with_capacity(sessions);
+        for _ in 0..sessions {
+            let mut record = tower_sessions_core::session::Record {
+                id: tower_sessions_core::session::Id::default(),
+                data: session_data().into_iter().collect(),
+                expiry_date,
+            };
+            store.create(&mut record).await.unwrap();
+            ids.push(record.id);
+        }
+        Self { store, ids }
+    }
+}
+
+impl<S: tower_sessions_core::SessionStore> Candidate for Peer<S> {
+    async fn cycle(&self, i: usize) {
+        let id = &self.ids[i % self.ids.len()];
+        let Some(mut record) = self.store.load(id).await.unwrap() else {
+            return;
+        };
+        record.data.insert("counter".into(), json!(i));
+        record.expiry_date = time::OffsetDateTime::now_utc() + time::Duration::weeks(2);
+        self.store.save(&record).await.unwrap();
+    }
+}
