@@ -359,3 +359,33 @@ async fn sqlite_in_memory_keeps_its_sessions() {
         assert!(backend.exists(key).await.unwrap());
     }
 }
+
+/// Corrupt `session_data` loads as `None` and says so in a warning (without the key); the
+/// next request starts a fresh session instead of failing.
+#[tokio::test]
+#[tracing_test::traced_test]
+async fn corrupt_session_data_is_a_warning_and_no_session() {
+    let clock = MockClock::default();
+    let backend = DbBackend::builder("sqlite::memory:")
+        .clock(clock.shared())
+        .build()
+        .await
+        .unwrap();
+    backend.migrate().await.unwrap();
+    let key = session_core::SessionKey::from_cookie("corruptkey123456").unwrap();
+    let expires = session_core::Clock::now(&clock) + time::Duration::hours(1);
+    backend
+        .insert_raw(&key, "eyJmb28iOiJiYXIifQ:1r31eq:not-our-format", expires)
+        .await
+        .unwrap();
+    assert!(backend.load(&key).await.unwrap().is_none());
+    assert!(logs_contain("session data corrupted"));
+    assert!(
+        !logs_contain("corruptkey123456"),
+        "the key never reaches the logs"
+    );
+    let store = SessionStore::new(std::sync::Arc::new(backend)).with_clock(clock.shared());
+    let session = store.session(Some(key.as_str()));
+    assert!(session.keys().await.unwrap().is_empty());
+    assert_eq!(session.key(), None, "a fresh session, not the corrupt one");
+}
