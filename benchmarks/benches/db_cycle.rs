@@ -210,8 +210,19 @@ async fn main() {
             "SESSIONS_TEST_POSTGRES_URL",
             "postgres://postgres@127.0.0.1:5432/test",
         );
+        // BENCH_NO_FLUSH=1: commits are not waited for on disk (synchronous_commit = off), to
+        // see the engines' own cost without the disk's noise.
+        let no_flush = std::env::var("BENCH_NO_FLUSH").is_ok_and(|v| v == "1");
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(CONNECTIONS)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if no_flush {
+                        sqlx::Executor::execute(conn, "SET synchronous_commit = off").await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .unwrap();
@@ -266,7 +277,11 @@ async fn main() {
         let options = options
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+            .synchronous(if std::env::var("BENCH_NO_FLUSH").is_ok_and(|v| v == "1") {
+                sqlx::sqlite::SqliteSynchronous::Off
+            } else {
+                sqlx::sqlite::SqliteSynchronous::Normal
+            })
             .busy_timeout(std::time::Duration::from_secs(5));
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(CONNECTIONS)
