@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+mod engine;
+
+pub use engine::Engine;
 #[cfg(feature = "test-util")]
 pub use session_core::MockClock;
 pub use session_core::{

@@ -5,6 +5,10 @@ use session_core::{Error, Result, settings::is_sql_identifier};
 
 /// The SQL dialect of a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(all(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(dead_code) // only the enabled databases' dialects are constructed
+)]
 pub(crate) enum Dialect {
     Postgres,
     MySql,

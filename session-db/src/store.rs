@@ -234,19 +234,24 @@ impl DbPool {
     pub(crate) async fn clear_expired(&self, sql: &Statements, now: OffsetDateTime) -> Result<u64> {
         let mut total = 0;
         loop {
-            let deleted = with_pool!(self, |pool, to_db, _from_db, fail| {
-                sqlx::query(&sql.clear_batch)
-                    .bind(to_db(now))
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected())
-                    .map_err(fail)
-            })?;
+            let deleted = self.clear_batch(sql, now).await?;
             total += deleted;
             if deleted < CLEAR_BATCH.unsigned_abs() {
                 return Ok(total);
             }
         }
+    }
+
+    /// Deletes up to [`CLEAR_BATCH`] expired rows.
+    async fn clear_batch(&self, sql: &Statements, now: OffsetDateTime) -> Result<u64> {
+        with_pool!(self, |pool, to_db, _from_db, fail| {
+            sqlx::query(&sql.clear_batch)
+                .bind(to_db(now))
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+                .map_err(fail)
+        })
     }
 
     /// In one transaction: inserts under `new_key`, then deletes `old`. False (nothing done)

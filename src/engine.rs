@@ -1,0 +1,157 @@
+//! Picking an engine from settings: Django's `SESSION_ENGINE`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use session_core::settings::EngineKind;
+use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, SystemClock};
+
+/// Builds the backend `SESSION_ENGINE` names, from the other settings.
+///
+/// | `SESSION_ENGINE` | engine | settings it reads | cargo feature |
+/// |---|---|---|---|
+/// | `db` (default) | [`DbBackend`](session_db::DbBackend) | `SESSION_DATABASE_URL`, `SESSION_DB_TABLE` | `sqlite` (default), `postgres`, `mysql` (by URL scheme) |
+/// | `cache` with `SESSION_CACHE_URL=memory://` | [`MokaBackend`](session_cache::MokaBackend) | — | `moka` (default) |
+/// | `cache` with `redis://`, `cached_db`, `file`, `signed_cookies` | not built yet (roadmap steps 4–6): refused at start-up | | |
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sessions::Result<()> {
+/// use sessions::{Engine, SessionStore, Settings};
+///
+/// let settings = Settings::from_lookup(|name| match name {
+///     "SESSION_ENGINE" => Some("django.contrib.sessions.backends.db".into()),
+///     "SESSION_DATABASE_URL" => Some("sqlite::memory:".into()),
+///     _ => None,
+/// })?;
+/// let backend = Engine::from_settings(&settings).await?; // migrates the db table
+/// let store = SessionStore::new(backend).with_policy(settings.expiry_policy());
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct Engine {
+    settings: Settings,
+    clock: SharedClock,
+    keys: KeyGenerator,
+    migrate: bool,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("engine", &self.settings.engine)
+            .field("migrate", &self.migrate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// The backend the settings name, with the system clock and random keys; the db engine's
+    /// table is created or upgraded first ([`DbBackend::migrate`](session_db::DbBackend::migrate)).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the setting at fault: an engine whose cargo feature is off or
+    /// that is not built yet, a URL that does not parse, a bad table name. The db engine's
+    /// migration failing is [`Error::Backend`].
+    pub async fn from_settings(settings: &Settings) -> Result<Arc<dyn Backend>> {
+        Self::builder(settings).build().await
+    }
+
+    /// A builder, to inject a clock or a key generator, or to skip the migration.
+    pub fn builder(settings: &Settings) -> Self {
+        Self {
+            settings: settings.clone(),
+            clock: SystemClock::shared(),
+            keys: KeyGenerator::random(),
+            migrate: true,
+        }
+    }
+
+    /// The clock every engine uses. Default: the system clock.
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The generator of new keys. Default: [`KeyGenerator::random`].
+    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Whether to create or upgrade the db engine's table at start-up. Default: true.
+    pub fn migrate(mut self, migrate: bool) -> Self {
+        self.migrate = migrate;
+        self
+    }
+
+    /// The backend.
+    ///
+    /// # Errors
+    /// As [`Engine::from_settings`].
+    pub async fn build(self) -> Result<Arc<dyn Backend>> {
+        self.settings.validate()?;
+        match self.settings.engine {
+            EngineKind::Db => self.db().await,
+            EngineKind::Cache => self.cache(),
+            other => Err(Error::config(
+                "SESSION_ENGINE",
+                format!("the {} engine is not built yet", other.as_str()),
+            )),
+        }
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    async fn db(self) -> Result<Arc<dyn Backend>> {
+        let backend = session_db::DbBackend::builder(self.settings.database_url.clone())
+            .table(self.settings.db_table.clone())
+            .clock(self.clock)
+            .key_generator(self.keys)
+            .build()
+            .await?;
+        if self.migrate {
+            backend.migrate().await?;
+        }
+        Ok(Arc::new(backend))
+    }
+
+    #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+    async fn db(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_ENGINE",
+            "the db engine needs the cargo feature sqlite, postgres or mysql",
+        ))
+    }
+
+    fn cache(self) -> Result<Arc<dyn Backend>> {
+        let url = self.settings.cache_url.trim();
+        if url == "memory://" || url.starts_with("memory://") {
+            return self.memory();
+        }
+        let scheme = url.split(':').next().unwrap_or_default();
+        let reason = if scheme == "redis" || scheme == "rediss" {
+            "the Redis engine is not built yet".to_owned()
+        } else {
+            format!("{url:?} is not memory:// or redis://")
+        };
+        Err(Error::config("SESSION_CACHE_URL", reason))
+    }
+
+    #[cfg(feature = "moka")]
+    fn memory(self) -> Result<Arc<dyn Backend>> {
+        Ok(Arc::new(
+            session_cache::MokaBackend::builder()
+                .clock(self.clock)
+                .key_generator(self.keys)
+                .build(),
+        ))
+    }
+
+    #[cfg(not(feature = "moka"))]
+    fn memory(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_CACHE_URL",
+            "memory:// needs the cargo feature moka",
+        ))
+    }
+}

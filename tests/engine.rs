@@ -1,0 +1,136 @@
+//! `Engine::from_settings`: the engine `SESSION_ENGINE` names, on the settings it reads, and
+//! start-up errors that name the setting at fault.
+
+// Test helpers fail the test by panicking.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use session_conformance::services;
+use sessions::{Engine, Error, SessionStore, Settings};
+
+fn settings(pairs: &[(&str, &str)]) -> Settings {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::from_lookup(|name| map.get(name).cloned()).unwrap()
+}
+
+async fn round_trip(settings: &Settings) {
+    let backend = Engine::from_settings(settings).await.unwrap();
+    let store = SessionStore::new(backend).with_policy(settings.expiry_policy());
+    let session = store.session(None);
+    session.insert("engine", "works").await.unwrap();
+    session.save().await.unwrap();
+    let key = session.key().unwrap();
+    let again = store.session(Some(key.as_str()));
+    assert_eq!(
+        again.get::<String>("engine").await.unwrap().as_deref(),
+        Some("works")
+    );
+}
+
+#[tokio::test]
+async fn the_default_engine_is_db_on_sqlite_and_creates_its_table() {
+    let path = std::env::temp_dir().join(format!("sessions-engine-{}.sqlite3", std::process::id()));
+    let url = format!("sqlite://{}", path.display());
+    let settings = settings(&[
+        ("SESSION_DATABASE_URL", &url),
+        ("SESSION_DB_TABLE", "app_sessions"),
+    ]);
+    assert_eq!(settings.engine, sessions::core::settings::EngineKind::Db);
+    round_trip(&settings).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test]
+async fn djangos_dotted_db_engine_on_postgres_and_mariadb() {
+    for (service, url) in [
+        ("postgres", services::postgres_url()),
+        ("mysql", services::mysql_url()),
+    ] {
+        let table = format!("engine_test_{}_{}", service, std::process::id());
+        let settings = settings(&[
+            ("SESSION_ENGINE", "django.contrib.sessions.backends.db"),
+            ("SESSION_DATABASE_URL", &url),
+            ("SESSION_DB_TABLE", &table),
+        ]);
+        let backend = match Engine::builder(&settings).build().await {
+            Ok(backend) => backend,
+            Err(err @ Error::Backend { .. }) => {
+                services::skip_or_fail(
+                    "djangos_dotted_db_engine",
+                    &session_conformance::Unavailable::new(service, err),
+                );
+                continue;
+            }
+            Err(other) => panic!("{service}: {other}"),
+        };
+        drop(backend);
+        round_trip(&settings).await;
+        let cleanup = sessions::DbBackend::builder(url)
+            .table(table.clone())
+            .build()
+            .await
+            .unwrap();
+        cleanup
+            .execute_unprepared(&format!("DROP TABLE {table}"))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_cache_engine_on_memory_is_moka() {
+    let settings = settings(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_CACHE_URL", "memory://"),
+    ]);
+    let backend = Engine::from_settings(&settings).await.unwrap();
+    assert!(backend.capabilities().native_expiry);
+    assert!(format!("{backend:?}").starts_with("MokaBackend"));
+    round_trip(&settings).await;
+}
+
+#[tokio::test]
+async fn engines_not_built_yet_are_refused_by_name() {
+    for engine in ["cached_db", "file", "signed_cookies"] {
+        let settings = settings(&[("SESSION_ENGINE", engine)]);
+        match Engine::from_settings(&settings).await {
+            Err(Error::Config { setting, reason }) => {
+                assert_eq!(setting, "SESSION_ENGINE");
+                assert!(reason.contains(engine), "{reason}");
+            }
+            other => panic!("{engine}: {other:?}"),
+        }
+    }
+    let settings = settings(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_CACHE_URL", "redis://127.0.0.1:6379"),
+    ]);
+    match Engine::from_settings(&settings).await {
+        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_CACHE_URL"),
+        other => panic!("redis: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn bad_database_urls_are_named_at_start_up() {
+    let settings = settings(&[("SESSION_DATABASE_URL", "oracle://db.example")]);
+    match Engine::from_settings(&settings).await {
+        Err(Error::Config { setting, reason }) => {
+            assert_eq!(setting, "SESSION_DATABASE_URL");
+            assert!(reason.contains("oracle"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut bad_table = Settings::default();
+    bad_table.db_table = "users; --".into();
+    match Engine::from_settings(&bad_table).await {
+        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_DB_TABLE"),
+        other => panic!("{other:?}"),
+    }
+}
