@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 mod engine;
+mod middleware;
 
 pub use engine::Engine;
+pub use middleware::{MAX_COOKIE_BYTES, SessionLayer, SessionService};
 #[cfg(feature = "test-util")]
 pub use session_core::MockClock;
 pub use session_core::{

@@ -1,0 +1,401 @@
+//! The middleware against Django's `SessionMiddlewareTests` and the scenario matrix of
+//! reference §6, on the in-process engine with a mock clock at 2023-11-14T22:13:20Z.
+
+// Test helpers fail the test by panicking.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use http::{Request, Response, StatusCode, header};
+use sessions::core::settings::SameSite;
+use sessions::{
+    Backend, Expiry, MockClock, MokaBackend, Session, SessionLayer, SessionStore, Settings,
+};
+use tower::{ServiceExt, service_fn};
+
+struct Harness {
+    backend: Arc<MokaBackend>,
+    store: SessionStore,
+    settings: Settings,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Self::with(Settings::default())
+    }
+
+    fn with(settings: Settings) -> Self {
+        let clock = MockClock::default();
+        let backend = Arc::new(MokaBackend::builder().clock(clock.shared()).build());
+        let store = SessionStore::new(backend.clone()).with_clock(clock.shared());
+        Self {
+            backend,
+            store,
+            settings,
+        }
+    }
+
+    /// One request through the layer; `handler` gets the request's session.
+    async fn request<F, Fut>(&self, cookie: Option<&str>, handler: F) -> Response<String>
+    where
+        F: Fn(Session) -> Fut + Clone + Send + 'static,
+        Fut: Future<Output = StatusCode> + Send,
+    {
+        let layer = SessionLayer::new(self.store.clone(), &self.settings).unwrap();
+        let service = tower::ServiceBuilder::new()
+            .layer(layer)
+            .service(service_fn(move |req: Request<String>| {
+                let handler = handler.clone();
+                async move {
+                    let session = req.extensions().get::<Session>().cloned().unwrap();
+                    let status = handler(session).await;
+                    let mut response = Response::new(String::new());
+                    *response.status_mut() = status;
+                    Ok::<_, Infallible>(response)
+                }
+            }));
+        let mut request = Request::new(String::new());
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        service.oneshot(request).await.unwrap()
+    }
+
+    /// A stored session holding `a = 1`; its key.
+    async fn stored(&self) -> String {
+        let session = self.store.session(None);
+        session.insert("a", 1).await.unwrap();
+        session.save().await.unwrap();
+        session.key().unwrap().as_str().to_owned()
+    }
+}
+
+fn set_cookie(response: &Response<String>) -> Option<String> {
+    response
+        .headers()
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+fn vary(response: &Response<String>) -> Option<String> {
+    response
+        .headers()
+        .get(header::VARY)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+fn key_of(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("sessionid=")
+        .to_owned()
+}
+
+const DELETE: &str =
+    "sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax";
+
+#[tokio::test]
+async fn a_new_session_gets_djangos_cookie_and_vary() {
+    let h = Harness::new();
+    let response = h
+        .request(None, |s: Session| async move {
+            s.insert("cart", ["apple"]).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    let cookie = set_cookie(&response).unwrap();
+    let key = key_of(&cookie);
+    assert_eq!(key.len(), 32);
+    assert_eq!(
+        cookie,
+        format!(
+            "sessionid={key}; expires=Tue, 28 Nov 2023 22:13:20 GMT; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax"
+        )
+    );
+    assert_eq!(vary(&response).as_deref(), Some("Cookie"));
+    let stored = h.store.session(Some(&key));
+    assert_eq!(
+        stored.get::<Vec<String>>("cart").await.unwrap(),
+        Some(vec!["apple".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn scenario_matrix_without_writes() {
+    let h = Harness::new();
+    let key = h.stored().await;
+    let cookie = format!("sessionid={key}");
+    let unknown = "sessionid=abcdefghijklmnopqrstuvwxyz012345";
+    // 1. no cookie, view does nothing: nothing.
+    let r = h.request(None, |_| async { StatusCode::OK }).await;
+    assert_eq!((set_cookie(&r), vary(&r)), (None, None));
+    // 2. valid cookie, view does nothing: nothing.
+    let r = h.request(Some(&cookie), |_| async { StatusCode::OK }).await;
+    assert_eq!((set_cookie(&r), vary(&r)), (None, None));
+    // 3. valid cookie, view reads: Vary only.
+    let r = h
+        .request(Some(&cookie), |s: Session| async move {
+            assert_eq!(s.get::<i64>("a").await.unwrap(), Some(1));
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(
+        (set_cookie(&r), vary(&r).as_deref()),
+        (None, Some("Cookie"))
+    );
+    // 4. unknown key, view reads: cookie deleted + Vary.
+    let r = h
+        .request(Some(unknown), |s: Session| async move {
+            assert_eq!(s.get::<i64>("a").await.unwrap(), None);
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(
+        (set_cookie(&r).as_deref(), vary(&r).as_deref()),
+        (Some(DELETE), Some("Cookie"))
+    );
+    // 5. unknown key, view does nothing: nothing.
+    let r = h.request(Some(unknown), |_| async { StatusCode::OK }).await;
+    assert_eq!((set_cookie(&r), vary(&r)), (None, None));
+    // A cookie too short to be a key is deleted even when the view does nothing (Django).
+    let r = h
+        .request(Some("sessionid=short"), |_| async { StatusCode::OK })
+        .await;
+    assert_eq!(set_cookie(&r).as_deref(), Some(DELETE));
+}
+
+/// Django `test_session_delete_on_end` and scenario 6.
+#[tokio::test]
+async fn flush_deletes_the_cookie_only_when_one_was_sent() {
+    let h = Harness::new();
+    let key = h.stored().await;
+    let flush = |s: Session| async move {
+        s.flush().await.unwrap();
+        StatusCode::OK
+    };
+    let r = h.request(Some(&format!("sessionid={key}")), flush).await;
+    assert_eq!(set_cookie(&r).as_deref(), Some(DELETE));
+    assert_eq!(vary(&r).as_deref(), Some("Cookie"));
+    assert!(
+        h.store.session(Some(&key)).keys().await.unwrap().is_empty(),
+        "logged out"
+    );
+    let r = h.request(None, flush).await;
+    assert_eq!(
+        (set_cookie(&r), vary(&r).as_deref()),
+        (None, Some("Cookie"))
+    );
+}
+
+/// Django `test_session_delete_on_end_with_custom_domain_and_path`.
+#[tokio::test]
+async fn the_deletion_cookie_carries_domain_and_path() {
+    let mut settings = Settings::default();
+    settings.cookie_domain = Some(".example.local".into());
+    settings.cookie_path = "/example/".into();
+    let h = Harness::with(settings);
+    let key = h.stored().await;
+    let r = h
+        .request(Some(&format!("sessionid={key}")), |s: Session| async move {
+            s.flush().await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(
+        set_cookie(&r).as_deref(),
+        Some(
+            "sessionid=\"\"; Domain=.example.local; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/example/; SameSite=Lax"
+        )
+    );
+}
+
+/// Django `test_session_save_on_500` and `_5xx`: nothing written, no cookie, Vary still.
+#[tokio::test]
+async fn server_errors_save_nothing() {
+    for status in [
+        StatusCode::INTERNAL_SERVER_ERROR,
+        StatusCode::SERVICE_UNAVAILABLE,
+    ] {
+        let h = Harness::new();
+        let r = h
+            .request(None, move |s: Session| async move {
+                s.insert("hello", "world").await.unwrap();
+                status
+            })
+            .await;
+        assert_eq!(set_cookie(&r), None);
+        assert_eq!(vary(&r).as_deref(), Some("Cookie"));
+        assert_eq!(h.backend.entry_count(), 0, "nothing persisted on {status}");
+    }
+}
+
+/// Django `test_save_every_request_with_non_empty_session_renews_session_cookie` (scenario 8),
+/// done as a touch: the stored expiry moves, the data is not rewritten.
+#[tokio::test]
+async fn save_every_request_renews_an_untouched_session() {
+    let mut settings = Settings::default();
+    settings.save_every_request = true;
+    let h = Harness::with(settings);
+    let key = h.stored().await;
+    let r = h
+        .request(Some(&format!("sessionid={key}")), |_| async {
+            StatusCode::OK
+        })
+        .await;
+    let cookie = set_cookie(&r).unwrap();
+    assert!(
+        cookie.starts_with(&format!("sessionid={key}; expires=")),
+        "{cookie}"
+    );
+    assert!(cookie.contains("Max-Age=1209600"));
+    assert_eq!(vary(&r).as_deref(), Some("Cookie"));
+}
+
+/// Scenario 9 fixed (Django #25489): an unknown cookie under SESSION_SAVE_EVERY_REQUEST does
+/// not create an empty session; the stale cookie is deleted.
+#[tokio::test]
+async fn save_every_request_never_creates_empty_sessions() {
+    let mut settings = Settings::default();
+    settings.save_every_request = true;
+    let h = Harness::with(settings);
+    let r = h
+        .request(
+            Some("sessionid=abcdefghijklmnopqrstuvwxyz012345"),
+            |_| async { StatusCode::OK },
+        )
+        .await;
+    assert_eq!(set_cookie(&r).as_deref(), Some(DELETE));
+    assert_eq!(h.backend.entry_count(), 0);
+}
+
+/// Django `test_session_update_error_redirect`: deleted during the request, the write is not
+/// saved back and the answer is 400.
+#[tokio::test]
+async fn a_session_logged_out_meanwhile_is_400_and_stays_deleted() {
+    let h = Harness::new();
+    let key = h.stored().await;
+    let store = h.store.clone();
+    let other_key = key.clone();
+    let r = h
+        .request(Some(&format!("sessionid={key}")), move |s: Session| {
+            let (store, key) = (store.clone(), other_key.clone());
+            async move {
+                s.insert("written", true).await.unwrap();
+                store.session(Some(&key)).flush().await.unwrap(); // logout in another request
+                StatusCode::OK
+            }
+        })
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(set_cookie(&r), None);
+    let k = sessions::SessionKey::from_cookie(&key).unwrap();
+    assert!(h.backend.load(&k).await.unwrap().is_none(), "resurrected");
+}
+
+/// Django `test_empty_session_saved`: a keyed session emptied by `del` is saved, cookie re-sent.
+#[tokio::test]
+async fn an_emptied_keyed_session_is_saved() {
+    let h = Harness::new();
+    let key = h.stored().await;
+    let r = h
+        .request(Some(&format!("sessionid={key}")), |s: Session| async move {
+            s.remove_value("a").await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    assert!(
+        set_cookie(&r)
+            .unwrap()
+            .starts_with(&format!("sessionid={key};"))
+    );
+    let k = sessions::SessionKey::from_cookie(&key).unwrap();
+    assert!(h.backend.load(&k).await.unwrap().unwrap().data.is_empty());
+}
+
+/// set_expiry(0): a browser-session cookie, no Max-Age, no expires.
+#[tokio::test]
+async fn browser_close_sessions_get_no_max_age() {
+    let h = Harness::new();
+    let r = h
+        .request(None, |s: Session| async move {
+            s.set_expiry(Expiry::seconds(0)).await.unwrap();
+            s.insert("a", 1).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    let cookie = set_cookie(&r).unwrap();
+    assert_eq!(
+        cookie,
+        format!(
+            "sessionid={}; HttpOnly; Path=/; SameSite=Lax",
+            key_of(&cookie)
+        )
+    );
+}
+
+/// Django `test_secure_session_cookie`, `test_httponly_session_cookie`,
+/// `test_samesite_session_cookie`, `test_no_httponly_session_cookie`.
+#[tokio::test]
+async fn cookie_attributes_follow_the_settings() {
+    let mut settings = Settings::default();
+    settings.cookie_secure = true;
+    settings.cookie_httponly = false;
+    settings.cookie_samesite = SameSite::Strict;
+    let h = Harness::with(settings);
+    let r = h
+        .request(None, |s: Session| async move {
+            s.insert("a", 1).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    let cookie = set_cookie(&r).unwrap();
+    assert!(
+        cookie.ends_with("; Max-Age=1209600; Path=/; SameSite=Strict; Secure"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("HttpOnly"));
+    assert_eq!(vary(&r).as_deref(), Some("Cookie"));
+}
+
+/// Invalid settings fail when the layer is built, naming the setting.
+#[tokio::test]
+async fn invalid_cookie_settings_fail_at_start_up() {
+    let mut settings = Settings::default();
+    settings.cookie_name = "__Host-sid".into();
+    let store = SessionStore::new(Arc::new(MokaBackend::new()));
+    match SessionLayer::new(store, &settings) {
+        Err(sessions::Error::Config { setting, .. }) => {
+            assert_eq!(setting, "SESSION_COOKIE_SECURE");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A store that is down: logged and answered 503, no cookie, no panic.
+#[tokio::test]
+async fn a_store_that_is_down_is_503() {
+    let backend = sessions::DbBackend::builder("postgres://postgres@127.0.0.1:1/test")
+        .acquire_timeout(std::time::Duration::from_millis(200))
+        .build()
+        .await
+        .unwrap();
+    let h = Harness {
+        backend: Arc::new(MokaBackend::new()),
+        store: SessionStore::new(Arc::new(backend)),
+        settings: Settings::default(),
+    };
+    let r = h
+        .request(None, |s: Session| async move {
+            s.insert("a", 1).await.unwrap(); // no cookie: nothing to load yet
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(set_cookie(&r), None);
+}
