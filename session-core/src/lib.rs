@@ -43,7 +43,8 @@
 //!
 //! | feature | enables |
 //! |---|---|
-//! | `test-util` | [`MockClock`] and [`KeyGenerator::scripted`], for tests and the conformance suite |
+//! | `test-util` | `MockClock` and `KeyGenerator::scripted`, for tests and the conformance suite |
+//! | `axum` | `Session` as an axum extractor (`FromRequestParts`) |
 
 mod backend;
 mod clock;
@@ -51,6 +52,8 @@ pub mod codec;
 pub mod datetime;
 mod error;
 pub mod expiry;
+#[cfg(feature = "axum")]
+mod extract;
 mod key;
 pub mod record;
 pub mod session;
