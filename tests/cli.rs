@@ -1,0 +1,85 @@
+//! The `sessions` command: `migrate` then `clearsessions` on a SQLite file, and clear errors.
+
+// Test helpers fail the test by panicking.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::process::Command;
+use std::sync::Arc;
+
+use sessions::{Backend, DbBackend, Expiry, ExpiryPolicy, Record};
+
+fn sessions_command(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sessions"));
+    command
+        .env_clear()
+        .env("SESSION_DATABASE_URL", database_url)
+        .env("SESSION_DB_TABLE", "cli_sessions");
+    command
+}
+
+#[tokio::test]
+async fn migrate_then_clearsessions_removes_only_the_expired() {
+    let path = std::env::temp_dir().join(format!("sessions-cli-{}.sqlite3", std::process::id()));
+    let url = format!("sqlite://{}", path.display());
+    let out = sessions_command(&url).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "table cli_sessions is ready"
+    );
+
+    let backend = Arc::new(
+        DbBackend::builder(url.clone())
+            .table("cli_sessions")
+            .build()
+            .await
+            .unwrap(),
+    );
+    let now = time::OffsetDateTime::now_utc();
+    let make = |expiry| Record::new(sessions::Data::new(), expiry, now, &ExpiryPolicy::default());
+    let live = backend.create(make(Expiry::Seconds(3600))).await.unwrap();
+    backend.create(make(Expiry::Seconds(-3600))).await.unwrap();
+    backend.create(make(Expiry::Seconds(-60))).await.unwrap();
+
+    let out = sessions_command(&url)
+        .arg("clearsessions")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "removed 2 expired sessions"
+    );
+    assert!(backend.exists(&live.key).await.unwrap());
+    backend.pool().close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[test]
+fn bad_usage_and_bad_settings_are_clear() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sessions"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: sessions"));
+    let out = sessions_command("oracle://nowhere")
+        .arg("clearsessions")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SESSION_DATABASE_URL") && stderr.contains("oracle"),
+        "{stderr}"
+    );
+}
