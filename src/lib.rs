@@ -2,6 +2,7 @@
 
 mod engine;
 mod middleware;
+mod sweeper;
 
 pub use engine::Engine;
 pub use middleware::{MAX_COOKIE_BYTES, SessionLayer, SessionService};
@@ -12,6 +13,7 @@ pub use session_core::{
     Record, Result, Session, SessionKey, SessionStore, Settings, SharedClock, Stored, SystemClock,
     Version,
 };
+pub use sweeper::{ClearExpiredTask, spawn_clear_expired};
 
 /// The model: keys, records, expiry rules, settings, the `Backend` contract, the `Session`
 /// handle (the `session-core` crate).

@@ -71,7 +71,11 @@ fn bad_usage_and_bad_settings_are_clear() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: sessions"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("usage: sessions")
+    );
     let out = sessions_command("oracle://nowhere")
         .arg("clearsessions")
         .output()

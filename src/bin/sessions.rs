@@ -1,37 +1,42 @@
 //! `sessions`: Django's session management commands, on the engine the settings name
 //! (environment variables with Django's names, or a TOML file named by `SESSIONS_CONFIG`).
 //!
-//! ```text
-//! sessions clearsessions   remove expired sessions (run it daily, as Django advises)
-//! sessions migrate         create the db engine's table, or upgrade one Django created
-//! ```
+//! Exit codes a script can rely on: 0 done, 1 the command failed (message on stderr), 2 bad
+//! usage.
 
 #![allow(clippy::print_stdout)] // a command line tool reports on stdout
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+use sessions::core::settings::EngineKind;
 use sessions::{Engine, Error, Settings};
 
-const USAGE: &str = "usage: sessions <clearsessions | migrate>\n\n\
-  clearsessions  remove expired sessions from the engine SESSION_ENGINE names\n\
-  migrate        create the db engine's table, or add our version column to Django's\n\n\
-Settings come from Django-named environment variables (SESSION_ENGINE, SESSION_DATABASE_URL,\n\
-SESSION_DB_TABLE, SESSION_CACHE_URL, ...) or a TOML file named by SESSIONS_CONFIG.";
+/// Django's session management commands. Settings come from Django-named environment variables
+/// (SESSION_ENGINE, SESSION_DATABASE_URL, SESSION_DB_TABLE, SESSION_CACHE_URL, ...) or a TOML
+/// file named by SESSIONS_CONFIG.
+#[derive(Debug, Parser)]
+#[command(name = "sessions", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Remove expired sessions (Django's clearsessions; run it daily).
+    Clearsessions,
+    /// Create the db engine's table, or add our version column to one Django created.
+    Migrate,
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let command = std::env::args().nth(1);
-    let result = match command.as_deref() {
-        Some("clearsessions") => clear_sessions().await,
-        Some("migrate") => migrate().await,
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
+    // clap exits with 2 on bad usage and 0 for --help / --version.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Clearsessions => clear_sessions().await,
+        Command::Migrate => migrate().await,
     };
     match result {
         Ok(message) => {
@@ -63,7 +68,7 @@ async fn migrate() -> Result<String, Error> {
     let settings = Settings::from_env()?;
     Engine::builder(&settings).migrate(true).build().await?;
     Ok(match settings.engine {
-        sessions::core::settings::EngineKind::Db => format!("table {} is ready", settings.db_table),
+        EngineKind::Db => format!("table {} is ready", settings.db_table),
         other => format!("the {} engine needs no migration", other.as_str()),
     })
 }
