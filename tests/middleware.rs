@@ -11,29 +11,72 @@ use std::sync::Arc;
 use http::{Request, Response, StatusCode, header};
 use sessions::core::settings::SameSite;
 use sessions::{
-    Backend, Expiry, MockClock, MokaBackend, Session, SessionLayer, SessionStore, Settings,
+    Backend, DbBackend, Expiry, MockClock, MokaBackend, Session, SessionLayer, SessionStore,
+    Settings,
 };
 use tower::{ServiceExt, service_fn};
 
+/// The engines the middleware tests run on.
+#[derive(Clone, Copy)]
+enum Kind {
+    Moka,
+    Sqlite,
+}
+
 struct Harness {
-    backend: Arc<MokaBackend>,
+    backend: Arc<dyn Backend>,
+    db: Option<DbBackend>,
+    moka: Option<Arc<MokaBackend>>,
     store: SessionStore,
     settings: Settings,
 }
 
 impl Harness {
-    fn new() -> Self {
-        Self::with(Settings::default())
+    async fn new(kind: Kind) -> Self {
+        Self::with(kind, Settings::default()).await
     }
 
-    fn with(settings: Settings) -> Self {
+    async fn with(kind: Kind, settings: Settings) -> Self {
         let clock = MockClock::default();
-        let backend = Arc::new(MokaBackend::builder().clock(clock.shared()).build());
+        let (backend, db, moka): (Arc<dyn Backend>, _, _) = match kind {
+            Kind::Moka => {
+                let moka = Arc::new(MokaBackend::builder().clock(clock.shared()).build());
+                (moka.clone(), None, Some(moka))
+            }
+            Kind::Sqlite => {
+                let db = DbBackend::builder("sqlite::memory:")
+                    .clock(clock.shared())
+                    .build()
+                    .await
+                    .unwrap();
+                db.migrate().await.unwrap();
+                (Arc::new(db.clone()), Some(db), None)
+            }
+        };
         let store = SessionStore::new(backend.clone()).with_clock(clock.shared());
         Self {
             backend,
+            db,
+            moka,
             store,
             settings,
+        }
+    }
+
+    /// How many sessions the store holds.
+    async fn persisted(&self) -> i64 {
+        if let Some(moka) = &self.moka {
+            return i64::try_from(moka.entry_count()).unwrap();
+        }
+        match self.db.as_ref().unwrap().pool() {
+            sessions::DbPool::Sqlite(pool) => {
+                let pool: &sqlx::SqlitePool = pool;
+                sqlx::query_scalar("SELECT count(*) FROM django_session")
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            }
+            _ => unreachable!("the harness only builds SQLite"),
         }
     }
 
@@ -100,9 +143,8 @@ fn key_of(set_cookie: &str) -> String {
 const DELETE: &str =
     "sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax";
 
-#[tokio::test]
-async fn a_new_session_gets_djangos_cookie_and_vary() {
-    let h = Harness::new();
+async fn a_new_session_gets_djangos_cookie_and_vary(kind: Kind) {
+    let h = Harness::new(kind).await;
     let response = h
         .request(None, |s: Session| async move {
             s.insert("cart", ["apple"]).await.unwrap();
@@ -126,9 +168,8 @@ async fn a_new_session_gets_djangos_cookie_and_vary() {
     );
 }
 
-#[tokio::test]
-async fn scenario_matrix_without_writes() {
-    let h = Harness::new();
+async fn scenario_matrix_without_writes(kind: Kind) {
+    let h = Harness::new(kind).await;
     let key = h.stored().await;
     let cookie = format!("sessionid={key}");
     let unknown = "sessionid=abcdefghijklmnopqrstuvwxyz012345";
@@ -171,9 +212,8 @@ async fn scenario_matrix_without_writes() {
 }
 
 /// Django `test_session_delete_on_end` and scenario 6.
-#[tokio::test]
-async fn flush_deletes_the_cookie_only_when_one_was_sent() {
-    let h = Harness::new();
+async fn flush_deletes_the_cookie_only_when_one_was_sent(kind: Kind) {
+    let h = Harness::new(kind).await;
     let key = h.stored().await;
     let flush = |s: Session| async move {
         s.flush().await.unwrap();
@@ -194,12 +234,11 @@ async fn flush_deletes_the_cookie_only_when_one_was_sent() {
 }
 
 /// Django `test_session_delete_on_end_with_custom_domain_and_path`.
-#[tokio::test]
-async fn the_deletion_cookie_carries_domain_and_path() {
+async fn the_deletion_cookie_carries_domain_and_path(kind: Kind) {
     let mut settings = Settings::default();
     settings.cookie_domain = Some(".example.local".into());
     settings.cookie_path = "/example/".into();
-    let h = Harness::with(settings);
+    let h = Harness::with(kind, settings).await;
     let key = h.stored().await;
     let r = h
         .request(Some(&format!("sessionid={key}")), |s: Session| async move {
@@ -216,13 +255,12 @@ async fn the_deletion_cookie_carries_domain_and_path() {
 }
 
 /// Django `test_session_save_on_500` and `_5xx`: nothing written, no cookie, Vary still.
-#[tokio::test]
-async fn server_errors_save_nothing() {
+async fn server_errors_save_nothing(kind: Kind) {
     for status in [
         StatusCode::INTERNAL_SERVER_ERROR,
         StatusCode::SERVICE_UNAVAILABLE,
     ] {
-        let h = Harness::new();
+        let h = Harness::new(kind).await;
         let r = h
             .request(None, move |s: Session| async move {
                 s.insert("hello", "world").await.unwrap();
@@ -231,17 +269,16 @@ async fn server_errors_save_nothing() {
             .await;
         assert_eq!(set_cookie(&r), None);
         assert_eq!(vary(&r).as_deref(), Some("Cookie"));
-        assert_eq!(h.backend.entry_count(), 0, "nothing persisted on {status}");
+        assert_eq!(h.persisted().await, 0, "nothing persisted on {status}");
     }
 }
 
 /// Django `test_save_every_request_with_non_empty_session_renews_session_cookie` (scenario 8),
 /// done as a touch: the stored expiry moves, the data is not rewritten.
-#[tokio::test]
-async fn save_every_request_renews_an_untouched_session() {
+async fn save_every_request_renews_an_untouched_session(kind: Kind) {
     let mut settings = Settings::default();
     settings.save_every_request = true;
-    let h = Harness::with(settings);
+    let h = Harness::with(kind, settings).await;
     let key = h.stored().await;
     let r = h
         .request(Some(&format!("sessionid={key}")), |_| async {
@@ -259,11 +296,10 @@ async fn save_every_request_renews_an_untouched_session() {
 
 /// Scenario 9 fixed (Django #25489): an unknown cookie under SESSION_SAVE_EVERY_REQUEST does
 /// not create an empty session; the stale cookie is deleted.
-#[tokio::test]
-async fn save_every_request_never_creates_empty_sessions() {
+async fn save_every_request_never_creates_empty_sessions(kind: Kind) {
     let mut settings = Settings::default();
     settings.save_every_request = true;
-    let h = Harness::with(settings);
+    let h = Harness::with(kind, settings).await;
     let r = h
         .request(
             Some("sessionid=abcdefghijklmnopqrstuvwxyz012345"),
@@ -271,14 +307,13 @@ async fn save_every_request_never_creates_empty_sessions() {
         )
         .await;
     assert_eq!(set_cookie(&r).as_deref(), Some(DELETE));
-    assert_eq!(h.backend.entry_count(), 0);
+    assert_eq!(h.persisted().await, 0);
 }
 
 /// Django `test_session_update_error_redirect`: deleted during the request, the write is not
 /// saved back and the answer is 400.
-#[tokio::test]
-async fn a_session_logged_out_meanwhile_is_400_and_stays_deleted() {
-    let h = Harness::new();
+async fn a_session_logged_out_meanwhile_is_400_and_stays_deleted(kind: Kind) {
+    let h = Harness::new(kind).await;
     let key = h.stored().await;
     let store = h.store.clone();
     let other_key = key.clone();
@@ -299,9 +334,8 @@ async fn a_session_logged_out_meanwhile_is_400_and_stays_deleted() {
 }
 
 /// Django `test_empty_session_saved`: a keyed session emptied by `del` is saved, cookie re-sent.
-#[tokio::test]
-async fn an_emptied_keyed_session_is_saved() {
-    let h = Harness::new();
+async fn an_emptied_keyed_session_is_saved(kind: Kind) {
+    let h = Harness::new(kind).await;
     let key = h.stored().await;
     let r = h
         .request(Some(&format!("sessionid={key}")), |s: Session| async move {
@@ -319,9 +353,8 @@ async fn an_emptied_keyed_session_is_saved() {
 }
 
 /// set_expiry(0): a browser-session cookie, no Max-Age, no expires.
-#[tokio::test]
-async fn browser_close_sessions_get_no_max_age() {
-    let h = Harness::new();
+async fn browser_close_sessions_get_no_max_age(kind: Kind) {
+    let h = Harness::new(kind).await;
     let r = h
         .request(None, |s: Session| async move {
             s.set_expiry(Expiry::seconds(0)).await.unwrap();
@@ -341,13 +374,12 @@ async fn browser_close_sessions_get_no_max_age() {
 
 /// Django `test_secure_session_cookie`, `test_httponly_session_cookie`,
 /// `test_samesite_session_cookie`, `test_no_httponly_session_cookie`.
-#[tokio::test]
-async fn cookie_attributes_follow_the_settings() {
+async fn cookie_attributes_follow_the_settings(kind: Kind) {
     let mut settings = Settings::default();
     settings.cookie_secure = true;
     settings.cookie_httponly = false;
     settings.cookie_samesite = SameSite::Strict;
-    let h = Harness::with(settings);
+    let h = Harness::with(kind, settings).await;
     let r = h
         .request(None, |s: Session| async move {
             s.insert("a", 1).await.unwrap();
@@ -387,6 +419,8 @@ async fn a_store_that_is_down_is_503() {
         .unwrap();
     let h = Harness {
         backend: Arc::new(MokaBackend::new()),
+        db: None,
+        moka: None,
         store: SessionStore::new(Arc::new(backend)),
         settings: Settings::default(),
     };
@@ -399,3 +433,29 @@ async fn a_store_that_is_down_is_503() {
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(set_cookie(&r), None);
 }
+
+/// Each case above, once per engine.
+macro_rules! on_engines {
+    ($($case:ident),* $(,)?) => {
+        mod on_moka {
+            $(#[tokio::test] async fn $case() { super::$case(super::Kind::Moka).await; })*
+        }
+        mod on_sqlite {
+            $(#[tokio::test] async fn $case() { super::$case(super::Kind::Sqlite).await; })*
+        }
+    };
+}
+
+on_engines!(
+    a_new_session_gets_djangos_cookie_and_vary,
+    scenario_matrix_without_writes,
+    flush_deletes_the_cookie_only_when_one_was_sent,
+    the_deletion_cookie_carries_domain_and_path,
+    server_errors_save_nothing,
+    save_every_request_renews_an_untouched_session,
+    save_every_request_never_creates_empty_sessions,
+    a_session_logged_out_meanwhile_is_400_and_stays_deleted,
+    an_emptied_keyed_session_is_saved,
+    browser_close_sessions_get_no_max_age,
+    cookie_attributes_follow_the_settings,
+);
