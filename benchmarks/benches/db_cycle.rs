@@ -14,7 +14,9 @@ use std::sync::Arc;
 use serde_json::json;
 use session_core::{Backend, Data, Error, Expiry, ExpiryPolicy, Record, SessionKey};
 use session_db::DbBackend;
-use sessions_benchmarks::{Candidate, Peer, ROUND, measure, median, session_data};
+mod common;
+
+use common::{Candidate, Peer, ROUND, measure, median, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 1_000;

@@ -15,7 +15,9 @@ use session_cache::MokaBackend;
 use session_core::{
     Backend, Error, Expiry, ExpiryPolicy, KeyGenerator, Record, SessionKey, SessionStore,
 };
-use sessions_benchmarks::{Candidate, Peer, ROUND, measure, median, session_data};
+mod common;
+
+use common::{Candidate, Peer, ROUND, measure, median, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 10_000;

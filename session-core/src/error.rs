@@ -105,6 +105,19 @@ impl Error {
     }
 }
 
+/// An error and all its sources on one line, `outer: inner: innermost` (for logs and command
+/// line messages; `Display` of [`enum@Error`] shows only the outermost).
+pub fn error_chain(err: &dyn StdError) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +127,10 @@ mod tests {
         let err = Error::backend("test", std::io::Error::other("disk on fire"));
         let source = std::error::Error::source(&err).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("disk on fire"));
+        assert_eq!(
+            error_chain(&err),
+            "the test session store failed: disk on fire"
+        );
         assert!(err.is_transient());
         assert!(!Error::Gone.is_transient());
     }

@@ -64,7 +64,7 @@ pub use backend::{Backend, Capabilities};
 pub use clock::MockClock;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use codec::JsonCodec;
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, Result, error_chain};
 pub use expiry::{Expiry, ExpiryPolicy};
 pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};
 pub use record::{BackendHandle, Data, Record, Stored, Version};

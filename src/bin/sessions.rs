@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("error: {}", chain(&err));
+            eprintln!("error: {}", sessions::core::error_chain(&err));
             ExitCode::FAILURE
         }
     }
@@ -71,16 +71,4 @@ async fn migrate() -> Result<String, Error> {
         EngineKind::Db => format!("table {} is ready", settings.db_table),
         other => format!("the {} engine needs no migration", other.as_str()),
     })
-}
-
-/// The error and its sources on one line.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

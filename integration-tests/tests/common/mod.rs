@@ -29,9 +29,9 @@ pub(crate) async fn db_fixture(
     backend
         .execute_unprepared("SELECT 1")
         .await
-        .map_err(|err| Unavailable::new(service, source_chain(&err)))?;
+        .map_err(|err| Unavailable::new(service, session_core::error_chain(&err)))?;
     if let Err(err) = backend.migrate().await {
-        panic!("migrate on {service}: {}", source_chain(&err));
+        panic!("migrate on {service}: {}", session_core::error_chain(&err));
     }
     let cleanup = backend.clone();
     Ok(Fixture::new(backend.clone())
@@ -41,18 +41,6 @@ pub(crate) async fn db_fixture(
             let _ = cleanup.execute_unprepared(&drop_table).await;
             cleanup.pool().close().await;
         }))
-}
-
-/// The error and its sources on one line.
-pub(crate) fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Plants rows behind the engine's back. `session_data` is text: bytes that are not UTF-8 are

@@ -1,5 +1,5 @@
-//! The harness the benchmarks share: the session every row works on, the `Candidate` trait,
-//! and throughput measurement.
+//! The harness the benchmarks share (`mod common;` in each bench): the session every row
+//! works on, the `Candidate` trait, throughput measurement and the tower-sessions peer row.
 
 use std::future::Future;
 use std::sync::Arc;

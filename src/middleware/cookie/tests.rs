@@ -1,0 +1,59 @@
+use super::*;
+use time::macros::datetime;
+
+#[test]
+fn djangos_exact_headers() {
+    let now = datetime!(2023-11-14 22:13:20 UTC);
+    let settings = Settings::default();
+    assert_eq!(
+        set(&settings, "abc", Some(1_209_600), now),
+        "sessionid=abc; expires=Tue, 28 Nov 2023 22:13:20 GMT; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax"
+    );
+    assert_eq!(
+        set(&settings, "abc", None, now),
+        "sessionid=abc; HttpOnly; Path=/; SameSite=Lax"
+    );
+    assert_eq!(
+        delete(&settings),
+        "sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax"
+    );
+    let mut custom = Settings::default();
+    custom.cookie_domain = Some(".example.local".into());
+    custom.cookie_path = "/example/".into();
+    assert_eq!(
+        delete(&custom),
+        "sessionid=\"\"; Domain=.example.local; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/example/; SameSite=Lax"
+    );
+    let mut secure = Settings::default();
+    secure.cookie_secure = true;
+    secure.cookie_httponly = false;
+    secure.cookie_domain = Some(".example.com".into());
+    secure.cookie_path = "/app".into();
+    secure.cookie_samesite = session_core::settings::SameSite::None;
+    assert_eq!(
+        set(&secure, "k", Some(1_209_600), now),
+        "sessionid=k; Domain=.example.com; expires=Tue, 28 Nov 2023 22:13:20 GMT; Max-Age=1209600; Path=/app; SameSite=None; Secure"
+    );
+    assert!(delete(&secure).ends_with("; Path=/app; SameSite=None; Secure"));
+}
+
+#[test]
+fn cookies_are_read_as_django_reads_them() {
+    let mut headers = HeaderMap::new();
+    headers.append(COOKIE, "a=1; sessionid=first; b=2".parse().unwrap());
+    headers.append(COOKIE, "sessionid=\"second\"".parse().unwrap());
+    assert_eq!(find(&headers, "sessionid").as_deref(), Some("second"));
+    assert_eq!(find(&headers, "other"), None);
+}
+
+#[test]
+fn vary_is_patched_once() {
+    let mut headers = HeaderMap::new();
+    headers.insert(http::header::VARY, "Accept-Encoding".parse().unwrap());
+    patch_vary(&mut headers);
+    patch_vary(&mut headers);
+    assert_eq!(headers[http::header::VARY], "Accept-Encoding, Cookie");
+    headers.insert(http::header::VARY, "*".parse().unwrap());
+    patch_vary(&mut headers);
+    assert_eq!(headers[http::header::VARY], "*");
+}
