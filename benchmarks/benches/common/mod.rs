@@ -1,3 +1,5 @@
+#![allow(dead_code)] // each bench uses the part it needs
+
 //! The harness the benchmarks share (`mod common;` in each bench): the session every row
 //! works on, the `Candidate` trait, throughput measurement and the tower-sessions peer row.
 

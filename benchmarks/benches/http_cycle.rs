@@ -1,0 +1,201 @@
+//! The whole request over HTTP on loopback: an axum handler that increments a counter in the
+//! visitor's session, behind our `SessionLayer` on the in-process engine; the same app with no
+//! session layer (the limit: the handler bumps a process-wide counter); and tower-sessions
+//! 0.14's `SessionManagerLayer` on its `MemoryStore` (the peer). Each client connection is a
+//! visitor: keep-alive HTTP/1.1, sending back the cookie it was given. 1 and 32 connections,
+//! client and server in one process on 2 worker threads. Run: `cargo bench --bench http_cycle`.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::routing::get;
+use common::{Candidate, ROUND, measure, median};
+use sessions::{MokaBackend, Session, SessionLayer, SessionStore, Settings};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+const ROUNDS: usize = 5;
+
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
+
+fn limit_app() -> Router {
+    Router::new().route(
+        "/",
+        get(|| async { HITS.fetch_add(1, Ordering::Relaxed).to_string() }),
+    )
+}
+
+fn ours_app() -> Router {
+    let store = SessionStore::new(Arc::new(MokaBackend::new()));
+    let layer = SessionLayer::new(store, &Settings::default()).unwrap();
+    Router::new()
+        .route(
+            "/",
+            get(|session: Session| async move {
+                let n: u64 = session
+                    .modify("counter", |n: Option<u64>| n.unwrap_or(0) + 1)
+                    .await
+                    .unwrap();
+                n.to_string()
+            }),
+        )
+        .layer(layer)
+}
+
+fn peer_app() -> Router {
+    let layer = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default());
+    Router::new()
+        .route(
+            "/",
+            get(|session: tower_sessions::Session| async move {
+                let n: u64 = session.get("counter").await.unwrap().unwrap_or(0) + 1;
+                session.insert("counter", n).await.unwrap();
+                n.to_string()
+            }),
+        )
+        .layer(layer)
+}
+
+/// One visitor: a keep-alive connection and the cookie it was last given.
+struct Visitor {
+    stream: TcpStream,
+    cookie: Option<String>,
+    buffer: Vec<u8>,
+}
+
+impl Visitor {
+    async fn new(address: SocketAddr) -> Self {
+        let stream = TcpStream::connect(address).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        Self {
+            stream,
+            cookie: None,
+            buffer: Vec::with_capacity(4096),
+        }
+    }
+
+    /// One GET /, reading the whole response; keeps a `Set-Cookie` for the next request.
+    async fn get(&mut self) {
+        let cookie = self
+            .cookie
+            .as_deref()
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
+        let request = format!("GET / HTTP/1.1\r\nHost: bench\r\n{cookie}\r\n");
+        self.stream.write_all(request.as_bytes()).await.unwrap();
+        self.buffer.clear();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let read = self.stream.read(&mut chunk).await.unwrap();
+            assert!(read > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..read]);
+            if let Some(end) = find(&self.buffer, b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buffer[..end]).unwrap();
+                let length: usize =
+                    header(head, "content-length").map_or(0, |v| v.parse().unwrap());
+                if self.buffer.len() >= end + 4 + length {
+                    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+                    if let Some(set) = header(head, "set-cookie") {
+                        self.cookie = Some(set.split(';').next().unwrap().to_owned());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
+/// A row: a server and a pool of visitors (one per concurrent task, taken in turn).
+struct Site {
+    visitors: Vec<Mutex<Visitor>>,
+}
+
+impl Site {
+    async fn new(app: Router, visitors: usize) -> Self {
+        let address = serve(app).await;
+        let mut pool = Vec::with_capacity(visitors);
+        for _ in 0..visitors {
+            pool.push(Mutex::new(Visitor::new(address).await));
+        }
+        Self { visitors: pool }
+    }
+}
+
+impl Candidate for Site {
+    async fn cycle(&self, i: usize) {
+        // Task t starts at t * 7919 and steps by 104,729: modulo the pool, each task keeps to
+        // visitors of its own most of the time; the lock covers the rare meeting.
+        let mut visitor = self.visitors[i % self.visitors.len()].lock().await;
+        visitor.get().await;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    println!(
+        "round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2 (client and server share them)"
+    );
+    println!();
+    println!("| row | 1 connection: req/s | × limit | 32 connections: req/s | × limit |");
+    println!("|---|---:|---:|---:|---:|");
+    let names = [
+        "axum, no session layer (the limit)",
+        "**ours: SessionLayer on MokaBackend**",
+        "tower-sessions 0.14 SessionManagerLayer + MemoryStore",
+    ];
+    let mut columns = Vec::new();
+    for connections in [1usize, 32] {
+        let sites = [
+            Arc::new(Site::new(limit_app(), connections).await),
+            Arc::new(Site::new(ours_app(), connections).await),
+            Arc::new(Site::new(peer_app(), connections).await),
+        ];
+        let mut rates = vec![Vec::new(); 3];
+        let mut ratios = vec![Vec::new(); 3];
+        for round in 0..ROUNDS {
+            let mut this_round = [0.0; 3];
+            for offset in 0..3 {
+                let which = (offset + round) % 3;
+                this_round[which] = measure(&sites[which], connections).await;
+            }
+            for which in 0..3 {
+                rates[which].push(this_round[which]);
+                ratios[which].push(this_round[which] / this_round[0]);
+            }
+            eprintln!("connections {connections}, round {round}: {this_round:?}");
+        }
+        columns.push((
+            rates.into_iter().map(median).collect::<Vec<_>>(),
+            ratios.into_iter().map(median).collect::<Vec<_>>(),
+        ));
+    }
+    for (which, name) in names.iter().enumerate() {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
+            columns[0].0[which], columns[0].1[which], columns[1].0[which], columns[1].1[which]
+        );
+    }
+}
