@@ -16,7 +16,7 @@ use session_core::{Backend, Data, Error, Expiry, ExpiryPolicy, Record, SessionKe
 use session_db::DbBackend;
 mod common;
 
-use common::{Candidate, Peer, ROUND, measure, median, session_data};
+use common::{Candidate, Peer, ROUND, compare, measure, print_rows, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 1_000;
@@ -161,35 +161,22 @@ async fn run_database<R: Candidate, P: Candidate>(database: &str, raw: R, ours: 
     ];
     let mut columns = Vec::new();
     for tasks in [1usize, 32] {
-        let mut rates = vec![Vec::new(); 3];
-        let mut ratios = vec![Vec::new(); 3];
-        for round in 0..ROUNDS {
-            let mut this_round = [0.0; 3];
-            for offset in 0..3 {
-                let which = (offset + round) % 3;
-                this_round[which] = match which {
-                    0 => measure(&raw, tasks).await,
-                    1 => measure(&ours, tasks).await,
-                    _ => measure(&peer, tasks).await,
-                };
-            }
-            for which in 0..3 {
-                rates[which].push(this_round[which]);
-                ratios[which].push(this_round[which] / this_round[0]);
-            }
-            eprintln!("{database}, tasks {tasks}, round {round}: {this_round:?}");
-        }
-        columns.push((
-            rates.into_iter().map(median).collect::<Vec<_>>(),
-            ratios.into_iter().map(median).collect::<Vec<_>>(),
-        ));
-    }
-    for (which, name) in names.iter().enumerate() {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
-            columns[0].0[which], columns[0].1[which], columns[1].0[which], columns[1].1[which]
+        let label = format!("{database}, tasks {tasks}");
+        columns.push(
+            compare(&label, 3, ROUNDS, |which| {
+                let (raw, ours, peer) = (&raw, &ours, &peer);
+                async move {
+                    match which {
+                        0 => measure(raw, tasks).await,
+                        1 => measure(ours, tasks).await,
+                        _ => measure(peer, tasks).await,
+                    }
+                }
+            })
+            .await,
         );
     }
+    print_rows(&names, &columns[0], &columns[1]);
 }
 
 fn env_or(name: &str, default: &str) -> String {

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::routing::get;
-use common::{Candidate, ROUND, measure, median};
+use common::{Candidate, ROUND, compare, measure, print_rows};
 use sessions::{MokaBackend, Session, SessionLayer, SessionStore, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -173,29 +173,14 @@ async fn main() {
             Arc::new(Site::new(ours_app(), connections).await),
             Arc::new(Site::new(peer_app(), connections).await),
         ];
-        let mut rates = vec![Vec::new(); 3];
-        let mut ratios = vec![Vec::new(); 3];
-        for round in 0..ROUNDS {
-            let mut this_round = [0.0; 3];
-            for offset in 0..3 {
-                let which = (offset + round) % 3;
-                this_round[which] = measure(&sites[which], connections).await;
-            }
-            for which in 0..3 {
-                rates[which].push(this_round[which]);
-                ratios[which].push(this_round[which] / this_round[0]);
-            }
-            eprintln!("connections {connections}, round {round}: {this_round:?}");
-        }
-        columns.push((
-            rates.into_iter().map(median).collect::<Vec<_>>(),
-            ratios.into_iter().map(median).collect::<Vec<_>>(),
-        ));
-    }
-    for (which, name) in names.iter().enumerate() {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
-            columns[0].0[which], columns[0].1[which], columns[1].0[which], columns[1].1[which]
+        let label = format!("connections {connections}");
+        let sites = &sites;
+        columns.push(
+            compare(&label, 3, ROUNDS, |which| {
+                measure(&sites[which], connections)
+            })
+            .await,
         );
     }
+    print_rows(&names, &columns[0], &columns[1]);
 }

@@ -17,7 +17,7 @@ use session_core::{
 };
 mod common;
 
-use common::{Candidate, Peer, ROUND, measure, median, session_data};
+use common::{Candidate, Peer, ROUND, compare, measure, print_rows, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 10_000;
@@ -269,54 +269,35 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok());
     for tasks in [1usize, 32] {
-        let mut rates: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-        let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-        for round in 0..ROUNDS {
-            let mut this_round = vec![0.0; names.len()];
-            // Rotate the order so no candidate always runs first or last.
-            for offset in 0..names.len() {
-                let which = (offset + round) % names.len();
+        let label = format!("tasks {tasks}");
+        let column = compare(&label, names.len(), ROUNDS, |which| {
+            let (limit, raw_future, raw_sync) = (&limit, &raw_future, &raw_sync);
+            let (ours_backend, ours_session) = (&ours_backend, &ours_session);
+            let (ts_memory, ts_moka) = (&ts_memory, &ts_moka);
+            async move {
                 if only.is_some_and(|only| only != which) {
-                    this_round[which] = f64::NAN;
-                    continue;
+                    return f64::NAN;
                 }
-                this_round[which] = match which {
-                    0 => measure(&limit, tasks).await,
-                    1 => measure(&raw_future, tasks).await,
-                    2 => measure(&raw_sync, tasks).await,
-                    3 => measure(&ours_backend, tasks).await,
-                    4 => measure(&ours_session, tasks).await,
-                    5 => measure(&ts_memory, tasks).await,
-                    _ => measure(&ts_moka, tasks).await,
-                };
+                match which {
+                    0 => measure(limit, tasks).await,
+                    1 => measure(raw_future, tasks).await,
+                    2 => measure(raw_sync, tasks).await,
+                    3 => measure(ours_backend, tasks).await,
+                    4 => measure(ours_session, tasks).await,
+                    5 => measure(ts_memory, tasks).await,
+                    _ => measure(ts_moka, tasks).await,
+                }
             }
-            for (which, rate) in this_round.iter().enumerate() {
-                rates[which].push(*rate);
-                ratios[which].push(rate / this_round[0]);
-            }
-            eprintln!(
-                "tasks {tasks}, round {round}: {:?}",
-                this_round.iter().map(|r| *r as u64).collect::<Vec<_>>()
-            );
-        }
-        table.push((
-            tasks,
-            rates.into_iter().map(median).collect::<Vec<_>>(),
-            ratios.into_iter().map(median).collect::<Vec<_>>(),
-        ));
+        })
+        .await;
+        table.push(column);
     }
     println!();
     println!(
         "| request cycle (load ~300 B session, change one key, save) | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |"
     );
     println!("|---|---:|---:|---:|---:|");
-    let (one, many) = (&table[0], &table[1]);
-    for (which, name) in names.iter().enumerate() {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
-            one.1[which], one.2[which], many.1[which], many.2[which]
-        );
-    }
+    print_rows(&names, &table[0], &table[1]);
     println!();
     println!(
         "conflicts retried by the Backend-level candidate: {}",

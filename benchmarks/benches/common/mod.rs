@@ -112,3 +112,49 @@ impl<S: tower_sessions_core::SessionStore> Candidate for Peer<S> {
         self.store.save(&record).await.unwrap();
     }
 }
+
+/// One concurrency level: the median rate of each row and its median ratio to row 0.
+pub struct Column {
+    pub rates: Vec<f64>,
+    pub ratios: Vec<f64>,
+}
+
+/// Runs `rounds` rounds of `rows` rows (`run(row)` measures one), rotating their order each
+/// round so none always goes first; each ratio is taken against row 0 of the same round.
+pub async fn compare<F, Fut>(label: &str, rows: usize, rounds: usize, mut run: F) -> Column
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = f64>,
+{
+    let mut rates = vec![Vec::new(); rows];
+    let mut ratios = vec![Vec::new(); rows];
+    for round in 0..rounds {
+        let mut this_round = vec![0.0; rows];
+        for offset in 0..rows {
+            let which = (offset + round) % rows;
+            this_round[which] = run(which).await;
+        }
+        for which in 0..rows {
+            rates[which].push(this_round[which]);
+            ratios[which].push(this_round[which] / this_round[0]);
+        }
+        eprintln!(
+            "{label}, round {round}: {:?}",
+            this_round.iter().map(|r| *r as u64).collect::<Vec<_>>()
+        );
+    }
+    Column {
+        rates: rates.into_iter().map(median).collect(),
+        ratios: ratios.into_iter().map(median).collect(),
+    }
+}
+
+/// The table rows: one line per row name, the single-task column then the concurrent one.
+pub fn print_rows(names: &[&str], one: &Column, many: &Column) {
+    for (which, name) in names.iter().enumerate() {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.0} | {:.2} |",
+            one.rates[which], one.ratios[which], many.rates[which], many.ratios[which]
+        );
+    }
+}
