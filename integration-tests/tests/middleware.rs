@@ -395,6 +395,97 @@ async fn cookie_attributes_follow_the_settings(kind: Kind) {
     assert_eq!(vary(&r).as_deref(), Some("Cookie"));
 }
 
+/// Two requests on one session at once, each changing its own key: both changes survive (the
+/// second save conflicts, reloads and re-applies its own change).
+async fn concurrent_requests_on_different_keys_both_survive(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let key = h.stored().await;
+    let cookie = format!("sessionid={key}");
+    let both_loaded = Arc::new(tokio::sync::Barrier::new(2));
+    let change = |name: &'static str| {
+        let both_loaded = Arc::clone(&both_loaded);
+        move |s: Session| {
+            let both_loaded = Arc::clone(&both_loaded);
+            async move {
+                assert_eq!(s.get::<i64>("a").await.unwrap(), Some(1));
+                both_loaded.wait().await; // both requests hold the same version now
+                s.insert(name, true).await.unwrap();
+                StatusCode::OK
+            }
+        }
+    };
+    let (first, second) = tokio::join!(
+        h.request(Some(&cookie), change("x")),
+        h.request(Some(&cookie), change("y"))
+    );
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let stored = h.store.session(Some(&key));
+    assert_eq!(stored.get::<bool>("x").await.unwrap(), Some(true));
+    assert_eq!(stored.get::<bool>("y").await.unwrap(), Some(true));
+    assert_eq!(stored.get::<i64>("a").await.unwrap(), Some(1));
+}
+
+/// A tampered, unknown or garbage cookie: the request gets a fresh session under a new key, the
+/// key the client sent is never stored, and nothing panics.
+async fn tampered_or_unknown_cookies_get_a_fresh_session(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let key = h.stored().await;
+    let mut tampered = key.clone().into_bytes();
+    tampered[5] = if tampered[5] == b'a' { b'b' } else { b'a' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let sent = [
+        format!("sessionid={tampered}"),
+        "sessionid=abcdefghijklmnopqrstuvwxyz012345".to_owned(),
+        "sessionid=../../../../etc/passwd%00".to_owned(),
+        format!("sessionid={}", "z".repeat(5000)),
+        "sessionid=\"\u{1F36A}\u{1F36A}\u{1F36A}\u{1F36A}\u{1F36A}\"".to_owned(),
+    ];
+    for cookie in &sent {
+        let r = h
+            .request(Some(cookie), |s: Session| async move {
+                assert_eq!(
+                    s.get::<i64>("a").await.unwrap(),
+                    None,
+                    "not the real session"
+                );
+                s.insert("fresh", true).await.unwrap();
+                StatusCode::OK
+            })
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{cookie}");
+        let new_key = key_of(&set_cookie(&r).unwrap());
+        assert_eq!(new_key.len(), 32);
+        assert!(!cookie.contains(&new_key), "the client's key was adopted");
+        if let Some(sent_key) =
+            sessions::SessionKey::from_cookie(cookie.trim_start_matches("sessionid="))
+        {
+            assert!(h.backend.load(&sent_key).await.unwrap_or(None).is_none());
+        }
+    }
+    // The real session is untouched; one fresh session per request.
+    let real = sessions::SessionKey::from_cookie(&key).unwrap();
+    assert_eq!(h.backend.load(&real).await.unwrap().unwrap().data.len(), 1);
+    assert_eq!(h.persisted().await, 1 + i64::try_from(sent.len()).unwrap());
+}
+
+/// A `Set-Cookie` that would pass 4096 bytes is never sent: 500, logged, no cookie.
+async fn a_cookie_over_4096_bytes_is_never_sent(kind: Kind) {
+    let mut settings = Settings::default();
+    settings.cookie_path = format!("/{}", "p".repeat(4096));
+    let h = Harness::with(kind, settings).await;
+    let r = h
+        .request(None, |s: Session| async move {
+            s.insert("a", 1).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(set_cookie(&r), None);
+}
+
 /// Invalid settings fail when the layer is built, naming the setting.
 #[tokio::test]
 async fn invalid_cookie_settings_fail_at_start_up() {
@@ -458,4 +549,7 @@ on_engines!(
     an_emptied_keyed_session_is_saved,
     browser_close_sessions_get_no_max_age,
     cookie_attributes_follow_the_settings,
+    concurrent_requests_on_different_keys_both_survive,
+    tampered_or_unknown_cookies_get_a_fresh_session,
+    a_cookie_over_4096_bytes_is_never_sent,
 );
