@@ -124,21 +124,26 @@ async fn start_demo(dir: &Path) -> SocketAddr {
     address
 }
 
-/// The items of the cart as the page lists them (the text before each item's remove button).
+/// The items of the cart as the page lists them (each row's first text, before its remove
+/// button), read in one script so a page being replaced cannot tear the read; `None` while the
+/// page is between documents.
+async fn try_cart(browser: &Client) -> Option<Vec<String>> {
+    let script = "return Array.from(document.querySelectorAll('h2 + ul > li'))\
+                  .map(li => li.firstChild.textContent.trim())\
+                  .filter(item => item !== 'empty');";
+    let items = browser.execute(script, Vec::new()).await.ok()?;
+    serde_json::from_value(items).ok()
+}
+
+/// The cart, once the page can be read.
 async fn cart(browser: &Client) -> Vec<String> {
-    let rows = browser
-        .find_all(Locator::Css("h2 + ul > li"))
-        .await
-        .unwrap();
-    let mut items = Vec::new();
-    for row in rows {
-        let text = row.text().await.unwrap();
-        let item = text.trim_end_matches("remove").trim();
-        if item != "empty" {
-            items.push(item.to_owned());
+    for _ in 0..100 {
+        if let Some(items) = try_cart(browser).await {
+            return items;
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    items
+    panic!("the page never became readable");
 }
 
 /// Types `item` into the page's own cart form and submits it by clicking its button.
@@ -158,34 +163,32 @@ async fn add_to_cart(browser: &Client, item: &str) {
         .click()
         .await
         .unwrap();
-    wait_for(browser, |items| items.len() == before + 1).await;
-}
-
-/// Polls the page until its cart satisfies `done` (a form post redirects back to `/`).
-async fn wait_for(browser: &Client, done: impl Fn(&[String]) -> bool) {
+    // The post redirects back to `/`: wait for the new page.
     for _ in 0..100 {
-        if let Ok(rows) = browser.find_all(Locator::Css("h2 + ul > li")).await
-            && !rows.is_empty()
-            && done(&cart(browser).await)
+        if try_cart(browser)
+            .await
+            .is_some_and(|items| items.len() == before + 1)
         {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!(
-        "the cart never reached the expected state: {:?}",
+        "{item} never appeared in the cart: {:?}",
         cart(browser).await
     );
 }
 
 async fn page_text(browser: &Client) -> String {
-    browser
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let text = browser
+        .execute(
+            "return document.body ? document.body.innerText : '';",
+            Vec::new(),
+        )
+        .await;
+    text.ok()
+        .and_then(|text| text.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 async fn scenario(driver: &Chromedriver, chromium: &Path, dir: &Path) {
