@@ -5,7 +5,7 @@
 //! | `SESSIONS_TEST_POSTGRES_URL` | `postgres://postgres@127.0.0.1:5432/test` |
 //! | `SESSIONS_TEST_MYSQL_URL` | `mysql://root@127.0.0.1:3306/test` |
 //! | `SESSIONS_TEST_REDIS_URL` | `redis://127.0.0.1:6379` |
-//! | `SESSIONS_TEST_REDIS_CLUSTER_URLS` | (comma-separated; no default) |
+//! | `SESSIONS_TEST_REDIS_CLUSTER_URLS` | `redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103` (the cluster `scripts/test` starts) |
 //! | `SESSIONS_REQUIRE_SERVICES` | unset: an unreachable service skips; `1`: it fails |
 
 use crate::Unavailable;
@@ -39,15 +39,17 @@ pub fn redis_url() -> String {
     env_or("SESSIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 }
 
-/// The Redis Cluster node URLs for tests (empty when unset).
+/// The Redis Cluster node URLs for tests (by default the cluster `scripts/test` starts).
 pub fn redis_cluster_urls() -> Vec<String> {
-    std::env::var("SESSIONS_TEST_REDIS_CLUSTER_URLS")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|url| !url.is_empty())
-        .map(str::to_owned)
-        .collect()
+    env_or(
+        "SESSIONS_TEST_REDIS_CLUSTER_URLS",
+        "redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103",
+    )
+    .split(',')
+    .map(str::trim)
+    .filter(|url| !url.is_empty())
+    .map(str::to_owned)
+    .collect()
 }
 
 fn env_or(name: &str, default: &str) -> String {

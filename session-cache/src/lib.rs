@@ -25,5 +25,16 @@
 #[cfg(feature = "moka")]
 mod moka_backend;
 
+#[cfg(feature = "redis")]
+mod redis_backend;
+
+#[cfg(feature = "redis")]
+pub use deadpool_redis;
+#[cfg(feature = "redis")]
+pub use redis_backend::{
+    DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, DEFAULT_MAX_CONNECTIONS,
+    RedisBackend, RedisBackendBuilder,
+};
+
 #[cfg(feature = "moka")]
 pub use moka_backend::{DEFAULT_MAX_CAPACITY, MokaBackend, MokaBackendBuilder};

@@ -1,0 +1,542 @@
+//! The Redis engine (Django's `cache` engine on Redis): single node and Redis Cluster.
+
+mod pool;
+mod scripts;
+mod value;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use deadpool::Runtime;
+use deadpool::managed::{PoolError, Timeouts};
+use redis::{AsyncCommands, RedisError, SetExpiry, SetOptions};
+use session_core::{
+    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
+    SystemClock, Version, async_trait,
+};
+use time::OffsetDateTime;
+
+use pool::{Connection, Manager, Pool, Target};
+
+/// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
+pub const DEFAULT_KEY_PREFIX: &str = "session:";
+/// Default time to open a connection before the operation fails.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default time a command may take before the operation fails.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default most connections the pool opens (each carries many requests at once).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
+/// A key generator that keeps returning taken keys gets this many tries, then an error.
+const MAX_CREATE_ATTEMPTS: usize = 10_000;
+/// How much of a stored value `exists` reads: enough for the header.
+const HEADER_BYTES: isize = 48;
+const NAME: &str = "redis";
+
+/// Sessions in Redis, expiring by Redis's own TTL.
+///
+/// One round trip per operation: `load` is a `GET`, `create` a `SET … NX PX`, `save` one
+/// `EVALSHA` that checks the stored version and liveness and writes, `touch` one `EVALSHA` that
+/// moves the stored expiry and the TTL, `delete` a `DEL`. Each session is one key,
+/// `<prefix>{<session key>}`, so on Redis Cluster every command of a session goes to one slot.
+///
+/// Built from a URL (`redis://…`, or several separated by commas for a Redis Cluster) it keeps
+/// its own pool of multiplexed connections that does not ping on checkout; built from an
+/// application's deadpool-redis pool it uses that pool as it is (its manager pings on each
+/// checkout: one more round trip per operation). Every command is bounded by the command
+/// timeout, so a Redis that is down or hung fails the request with [`Error::Backend`] within
+/// it; a connection that failed is replaced at its next use. Reads, `touch`, `delete` and
+/// `create` (a new key each try) are retried once on a fresh connection after a connection
+/// failure; `save` is not (the first attempt may have been applied).
+///
+/// ```no_run
+/// # async fn demo() -> session_core::Result<()> {
+/// use std::sync::Arc;
+/// use session_cache::RedisBackend;
+/// use session_core::SessionStore;
+///
+/// let backend = RedisBackend::builder("redis://127.0.0.1:6379").build()?;
+/// let store = SessionStore::new(Arc::new(backend));
+/// let session = store.session(None);
+/// session.insert("user", "alice").await?;
+/// session.save().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: Source,
+    prefix: String,
+    clock: SharedClock,
+    keys: KeyGenerator,
+    command_timeout: Duration,
+    cluster: bool,
+}
+
+/// Where connections come from.
+enum Source {
+    Own(Pool),
+    Single(deadpool_redis::Pool),
+    Cluster(deadpool_redis::cluster::Pool),
+}
+
+impl fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password: never shown.
+        f.debug_struct("RedisBackend")
+            .field("cluster", &self.inner.cluster)
+            .field("prefix", &self.inner.prefix)
+            .field("command_timeout", &self.inner.command_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RedisBackend`].
+#[must_use]
+pub struct RedisBackendBuilder {
+    urls: Vec<String>,
+    pool: Option<Source>,
+    prefix: String,
+    clock: SharedClock,
+    keys: KeyGenerator,
+    max_connections: usize,
+    connect_timeout: Duration,
+    command_timeout: Duration,
+}
+
+impl fmt::Debug for RedisBackendBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisBackendBuilder")
+            .field("nodes", &self.urls.len())
+            .field("prefix", &self.prefix)
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("command_timeout", &self.command_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBackendBuilder {
+    fn new(urls: Vec<String>, pool: Option<Source>) -> Self {
+        Self {
+            urls,
+            pool,
+            prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            clock: SystemClock::shared(),
+            keys: KeyGenerator::random(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+        }
+    }
+
+    /// Prefix of every key (`SESSION_CACHE_KEY_PREFIX`, default `session:`).
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The clock that decides liveness and TTLs (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where new session keys come from (default: the OS CSPRNG).
+    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
+        self.keys = keys;
+        self
+    }
+
+    /// Most connections the backend's own pool opens (default 8).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// Time to open a connection (default 2 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time a command may take, retries included (default 2 s).
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
+
+    /// The backend. Connects lazily: a Redis that is down fails requests, not start-up.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `SESSION_CACHE_URL` when a URL is not a Redis URL.
+    pub fn build(self) -> Result<RedisBackend> {
+        let cluster = self.urls.len() > 1 || matches!(self.pool, Some(Source::Cluster(_)));
+        let source = match self.pool {
+            Some(source) => source,
+            None => Source::Own(self.own_pool()?),
+        };
+        Ok(RedisBackend {
+            inner: Arc::new(Inner {
+                source,
+                prefix: self.prefix,
+                clock: self.clock,
+                keys: self.keys,
+                command_timeout: self.command_timeout,
+                cluster,
+            }),
+        })
+    }
+
+    fn own_pool(&self) -> Result<Pool> {
+        let invalid = |err: RedisError| {
+            Error::config(
+                "SESSION_CACHE_URL",
+                format!("not a Redis URL ({:?})", err.kind()),
+            )
+        };
+        let target = match self.urls.as_slice() {
+            [] => return Err(Error::config("SESSION_CACHE_URL", "no Redis URL given")),
+            [url] => Target::Single(redis::Client::open(url.as_str()).map_err(invalid)?),
+            urls => Target::Cluster(Box::new(
+                redis::cluster::ClusterClientBuilder::new(urls.to_vec())
+                    .connection_timeout(self.connect_timeout)
+                    .response_timeout(self.command_timeout)
+                    .build()
+                    .map_err(invalid)?,
+            )),
+        };
+        let manager = Manager {
+            target,
+            connect_timeout: self.connect_timeout,
+            command_timeout: self.command_timeout,
+        };
+        Pool::builder(manager)
+            .max_size(self.max_connections)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(self.connect_timeout),
+                create: Some(self.connect_timeout),
+                recycle: Some(self.connect_timeout),
+            })
+            .build()
+            .map_err(|err| Error::config("SESSION_CACHE_URL", err.to_string()))
+    }
+}
+
+/// Whether an operation may run again after a connection failure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Once,
+    Never,
+}
+
+impl RedisBackend {
+    /// A builder for the Redis at `url` (`redis://[:password@]host:port[/db]`), or for a Redis
+    /// Cluster when `url` lists several nodes separated by commas.
+    pub fn builder(url: impl AsRef<str>) -> RedisBackendBuilder {
+        let urls = url
+            .as_ref()
+            .split(',')
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+            .map(str::to_owned)
+            .collect();
+        RedisBackendBuilder::new(urls, None)
+    }
+
+    /// A builder over an application's deadpool-redis pool.
+    pub fn builder_from_pool(pool: deadpool_redis::Pool) -> RedisBackendBuilder {
+        RedisBackendBuilder::new(Vec::new(), Some(Source::Single(pool)))
+    }
+
+    /// A builder over an application's deadpool-redis cluster pool.
+    pub fn builder_from_cluster_pool(pool: deadpool_redis::cluster::Pool) -> RedisBackendBuilder {
+        RedisBackendBuilder::new(Vec::new(), Some(Source::Cluster(pool)))
+    }
+
+    /// True when the backend talks to a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.inner.cluster
+    }
+
+    /// The Redis key holding session `key`: `<prefix>{<key>}` (one hash slot per session).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] outside Django's key syntax.
+    pub fn redis_key(&self, key: &SessionKey) -> Result<String> {
+        let key = checked(key)?;
+        Ok(format!("{}{{{key}}}", self.inner.prefix))
+    }
+
+    /// Stores `bytes` under session `key` exactly as given, live until `expires_at`: for
+    /// importing sessions and for tests that need corrupt data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] outside Django's key syntax; [`Error::Backend`] when Redis fails.
+    pub async fn write_raw(
+        &self,
+        key: &SessionKey,
+        bytes: &[u8],
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        let redis_key = self.redis_key(key)?;
+        let ttl = value::ttl_millis(expires_at, self.now());
+        let bytes = bytes.to_vec();
+        self.run(Retry::Once, move |mut conn| {
+            let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
+            async move {
+                conn.pset_ex::<_, _, ()>(redis_key, bytes, u64::try_from(ttl).unwrap_or(1))
+                    .await
+            }
+        })
+        .await
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// A connection, and the flag that retires it when a command fails on it.
+    async fn connection(&self) -> Result<(Connection, Option<Arc<AtomicBool>>)> {
+        fn failed<E: std::error::Error + Send + Sync + 'static>(err: PoolError<E>) -> Error {
+            Error::backend(NAME, err)
+        }
+        match &self.inner.source {
+            Source::Own(pool) => {
+                let pooled = pool.get().await.map_err(failed)?;
+                Ok((pooled.connection.clone(), Some(Arc::clone(&pooled.broken))))
+            }
+            Source::Single(pool) => {
+                let conn = pool.get().await.map_err(failed)?;
+                Ok((Connection::Single((*conn).clone()), None))
+            }
+            Source::Cluster(pool) => {
+                let conn = pool.get().await.map_err(failed)?;
+                Ok((Connection::Cluster((*conn).clone()), None))
+            }
+        }
+    }
+
+    /// Runs `command` on a connection, bounded by the command timeout; after a connection
+    /// failure the connection is retired and, with [`Retry::Once`], the command runs once more
+    /// on a fresh one.
+    async fn run<T, F, Fut>(&self, retry: Retry, command: F) -> Result<T>
+    where
+        F: Fn(Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        let timeout = self.inner.command_timeout;
+        let attempt = async {
+            let mut tries = if retry == Retry::Once { 2 } else { 1 };
+            loop {
+                tries -= 1;
+                let (conn, broken) = self.connection().await?;
+                match command(conn).await {
+                    Ok(value) => return Ok(value),
+                    Err(err) if is_connection_failure(&err) => {
+                        if let Some(broken) = broken {
+                            broken.store(true, Ordering::Relaxed);
+                        }
+                        if tries == 0 {
+                            return Err(Error::backend(NAME, err));
+                        }
+                    }
+                    Err(err) => return Err(Error::backend(NAME, err)),
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::backend(
+                NAME,
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no answer from Redis within {timeout:?}"),
+                ),
+            )),
+        }
+    }
+}
+
+fn unexpected(answer: i64) -> Error {
+    Error::backend(
+        NAME,
+        format!("unexpected answer {answer} from a session script"),
+    )
+}
+
+fn is_connection_failure(err: &RedisError) -> bool {
+    err.is_io_error()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+        || err.is_timeout()
+        || err.is_unrecoverable_error()
+}
+
+/// The key as Redis sees it, refused before any command when outside Django's syntax (it also
+/// keeps `{` and `}` out of the hash tag).
+fn checked(key: &SessionKey) -> Result<&str> {
+    if key.is_django_syntax() {
+        Ok(key.as_str())
+    } else {
+        Err(Error::InvalidKey {
+            reason: "not 8 to 40 characters of [a-z0-9]",
+        })
+    }
+}
+
+#[async_trait]
+impl Backend for RedisBackend {
+    async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        let Ok(redis_key) = self.redis_key(key) else {
+            return Ok(None); // a key we could never have issued: unknown
+        };
+        let stored: Option<Vec<u8>> = self
+            .run(Retry::Once, |mut conn| {
+                let redis_key = redis_key.clone();
+                async move { conn.get(redis_key).await }
+            })
+            .await?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let now = value::micros(self.now());
+        let decoded = value::parse(&stored)
+            .ok_or_else(|| Error::codec("no session header"))
+            .and_then(|header| {
+                if header.expires_at_micros <= now {
+                    Ok(None)
+                } else {
+                    value::decode(&header).map(Some)
+                }
+            });
+        match decoded {
+            Ok(record) => Ok(record),
+            Err(err) => {
+                tracing::warn!(
+                    backend = NAME,
+                    error = %err,
+                    "session data corrupted; treating the session as absent"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    async fn create(&self, record: Record) -> Result<Stored> {
+        let bytes = value::encode(&record, 1)?;
+        let ttl = value::ttl_millis(record.expires_at, self.now());
+        let ttl = u64::try_from(ttl).unwrap_or(1);
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let key = self.inner.keys.generate()?;
+            let redis_key = self.redis_key(&key)?;
+            let set: Option<String> = self
+                .run(Retry::Once, |mut conn| {
+                    let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
+                    let options = SetOptions::default()
+                        .conditional_set(redis::ExistenceCheck::NX)
+                        .with_expiration(SetExpiry::PX(ttl));
+                    async move { conn.set_options(redis_key, bytes, options).await }
+                })
+                .await?;
+            if set.is_some() {
+                return Ok(Stored {
+                    key,
+                    version: Version::counter(1),
+                });
+            }
+        }
+        Err(Error::backend(
+            NAME,
+            "no free session key found: the key generator keeps returning taken keys",
+        ))
+    }
+
+    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+        let redis_key = self.redis_key(key)?;
+        let expected = record.version.as_counter().ok_or(Error::Conflict)?;
+        let next = expected.checked_add(1).ok_or(Error::Conflict)?;
+        let bytes = value::encode(&record, next)?;
+        let now = self.now();
+        let ttl = value::ttl_millis(record.expires_at, now);
+        let answer: i64 = self
+            .run(Retry::Never, |mut conn| {
+                let mut call = scripts::SAVE.key(&redis_key);
+                call.arg(expected)
+                    .arg(value::micros(now))
+                    .arg(&bytes)
+                    .arg(ttl);
+                async move { call.invoke_async(&mut conn).await }
+            })
+            .await?;
+        match answer {
+            scripts::WRITTEN => Ok(Stored {
+                key: key.clone(),
+                version: Version::counter(next),
+            }),
+            scripts::CONFLICT => Err(Error::Conflict),
+            scripts::GONE => Err(Error::Gone),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+        let redis_key = self.redis_key(key)?;
+        let now = self.now();
+        let ttl = value::ttl_millis(expires_at, now);
+        let answer: i64 = self
+            .run(Retry::Once, |mut conn| {
+                let mut call = scripts::TOUCH.key(&redis_key);
+                call.arg(value::micros(now))
+                    .arg(value::micros(expires_at))
+                    .arg(ttl);
+                async move { call.invoke_async(&mut conn).await }
+            })
+            .await?;
+        match answer {
+            scripts::WRITTEN => Ok(()),
+            scripts::GONE => Err(Error::Gone),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        let Ok(redis_key) = self.redis_key(key) else {
+            return Ok(()); // nothing can be stored under such a key
+        };
+        self.run(Retry::Once, |mut conn| {
+            let redis_key = redis_key.clone();
+            async move { conn.del::<_, ()>(redis_key).await }
+        })
+        .await
+    }
+
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        let Ok(redis_key) = self.redis_key(key) else {
+            return Ok(false);
+        };
+        let head: Vec<u8> = self
+            .run(Retry::Once, |mut conn| {
+                let redis_key = redis_key.clone();
+                async move { conn.getrange(redis_key, 0, HEADER_BYTES).await }
+            })
+            .await?;
+        let now = value::micros(self.now());
+        Ok(value::parse(&head).is_some_and(|header| header.expires_at_micros > now))
+    }
+
+    /// Redis expires sessions by itself: nothing to clear.
+    async fn clear_expired(&self) -> Result<u64> {
+        Ok(0)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::server_side().with_native_expiry(true)
+    }
+}

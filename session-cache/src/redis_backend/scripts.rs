@@ -1,0 +1,45 @@
+//! The server-side scripts: each conditional write is one `EVALSHA` (redis-rs loads the script
+//! and retries on `NOSCRIPT`), checking the stored header of [`value`](super::value) and
+//! writing in the same atomic step. Each touches one key, so they run on Redis Cluster too.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// What a script answers.
+pub(crate) const WRITTEN: i64 = 1;
+/// No live record under the key (absent, expired by the engine's clock, or not ours).
+pub(crate) const GONE: i64 = 0;
+/// A live record of another version.
+pub(crate) const CONFLICT: i64 = -1;
+
+/// `KEYS[1]` the session; `ARGV`: expected version, now (µs), the new value, its TTL (ms).
+pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local version, expires = string.match(stored, '^(%d+):(%-?%d+):')
+if not version or tonumber(expires) <= tonumber(ARGV[2]) then return 0 end
+if version ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+",
+    )
+});
+
+/// `KEYS[1]` the session; `ARGV`: now (µs), the new expiry (µs), its TTL (ms). Moves the
+/// stored expiry and Redis's own; the record's bytes never leave the server.
+pub(crate) static TOUCH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+local _, header_end, version, expires = string.find(stored, '^(%d+):(%-?%d+):')
+if not version or tonumber(expires) <= tonumber(ARGV[1]) then return 0 end
+local moved = version .. ':' .. ARGV[2] .. ':' .. string.sub(stored, header_end + 1)
+redis.call('SET', KEYS[1], moved, 'PX', ARGV[3])
+return 1
+",
+    )
+});

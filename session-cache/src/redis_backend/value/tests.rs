@@ -1,0 +1,69 @@
+use super::*;
+use session_core::{Data, Expiry, ExpiryPolicy};
+use time::macros::datetime;
+
+fn record() -> Record {
+    let mut data = Data::new();
+    data.insert("cart".into(), serde_json::json!(["apple", "pé:ar"]));
+    Record::new(
+        data,
+        Expiry::Seconds(60),
+        datetime!(2023-11-14 22:13:20.123456 UTC),
+        &ExpiryPolicy::default(),
+    )
+}
+
+#[test]
+fn a_record_round_trips_with_its_header() {
+    let record = record();
+    let bytes = encode(&record, 7).unwrap();
+    assert!(bytes.starts_with(b"7:1700000060123456:{\"cart\""));
+    let header = parse(&bytes).unwrap();
+    assert_eq!(header.version, 7);
+    assert_eq!(header.expires_at_micros, micros(record.expires_at));
+    let decoded = decode(&header).unwrap();
+    assert_eq!(decoded.version, Version::counter(7));
+    assert_eq!(decoded.expires_at, record.expires_at);
+    assert_eq!(decoded.data, record.data);
+}
+
+#[test]
+fn the_header_wins_over_the_record_for_expiry() {
+    let bytes = encode(&record(), 1).unwrap();
+    let header = parse(&bytes).unwrap();
+    let moved = Header {
+        expires_at_micros: 1_700_000_000_000_000,
+        ..header
+    };
+    assert_eq!(
+        decode(&moved).unwrap().expires_at,
+        datetime!(2023-11-14 22:13:20 UTC)
+    );
+}
+
+#[test]
+fn foreign_or_corrupt_values_have_no_header() {
+    for bad in [
+        &b""[..],
+        b"garbage",
+        b"1:",
+        b":1:{}",
+        b"1::{}",
+        b"x:1:{}",
+        b"1:y:{}",
+        b"123456789012345678901234:1:{}",
+        b"\xff\xfe:1:{}",
+    ] {
+        assert_eq!(parse(bad), None, "{bad:?}");
+    }
+    let header = parse(b"1:2:not json").unwrap();
+    assert!(decode(&header).is_err());
+}
+
+#[test]
+fn ttl_is_never_below_one_millisecond() {
+    let now = datetime!(2023-11-14 22:13:20 UTC);
+    assert_eq!(ttl_millis(now + time::Duration::seconds(2), now), 2_000);
+    assert_eq!(ttl_millis(now, now), 1);
+    assert_eq!(ttl_millis(now - time::Duration::seconds(2), now), 1);
+}
