@@ -12,7 +12,9 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 /// |---|---|---|---|
 /// | `db` (default) | [`DbBackend`](session_db::DbBackend) | `SESSION_DATABASE_URL`, `SESSION_DB_TABLE` | `sqlite` (default), `postgres`, `mysql` (by URL scheme) |
 /// | `cache` with `SESSION_CACHE_URL=memory://` | [`MokaBackend`](session_cache::MokaBackend) | — | `moka` (default) |
-/// | `cache` with `redis://`, `cached_db`, `file`, `signed_cookies` | not built yet (roadmap steps 4–6): refused at start-up | | |
+/// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
+/// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
+/// | `file`, `signed_cookies` | not built yet (roadmap steps 5–6): refused at start-up | | |
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -94,6 +96,7 @@ impl Engine {
         match self.settings.engine {
             EngineKind::Db => self.db().await,
             EngineKind::Cache => self.cache(),
+            EngineKind::CachedDb => self.cached_db().await,
             other => Err(Error::config(
                 "SESSION_ENGINE",
                 format!("the {} engine is not built yet", other.as_str()),
@@ -103,6 +106,11 @@ impl Engine {
 
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     async fn db(self) -> Result<Arc<dyn Backend>> {
+        Ok(Arc::new(self.db_backend().await?))
+    }
+
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+    async fn db_backend(self) -> Result<session_db::DbBackend> {
         let backend = session_db::DbBackend::builder(self.settings.database_url.clone())
             .table(self.settings.db_table.clone())
             .clock(self.clock)
@@ -112,7 +120,7 @@ impl Engine {
         if self.migrate {
             backend.migrate().await?;
         }
-        Ok(Arc::new(backend))
+        Ok(backend)
     }
 
     #[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
@@ -124,17 +132,74 @@ impl Engine {
     }
 
     fn cache(self) -> Result<Arc<dyn Backend>> {
-        let url = self.settings.cache_url.trim();
-        if url == "memory://" || url.starts_with("memory://") {
-            return self.memory();
+        match cache_kind(&self.settings.cache_url)? {
+            CacheKind::Memory => self.memory(),
+            CacheKind::Redis => self.redis().map(|redis| redis as Arc<dyn Backend>),
         }
-        let scheme = url.split(':').next().unwrap_or_default();
-        let reason = if scheme == "redis" || scheme == "rediss" {
-            "the Redis engine is not built yet".to_owned()
-        } else {
-            format!("{url:?} is not memory:// or redis://")
+    }
+
+    /// `cached_db`: the cache `SESSION_CACHE_URL` names in front of the db engine.
+    #[cfg(all(
+        any(feature = "moka", feature = "redis"),
+        any(feature = "sqlite", feature = "postgres", feature = "mysql")
+    ))]
+    async fn cached_db(self) -> Result<Arc<dyn Backend>> {
+        use session_cache::{CachedBackend, SessionCache};
+        let cache: Arc<dyn SessionCache> = match cache_kind(&self.settings.cache_url)? {
+            #[cfg(feature = "moka")]
+            CacheKind::Memory => Arc::new(
+                session_cache::MokaBackend::builder()
+                    .clock(Arc::clone(&self.clock))
+                    .build(),
+            ),
+            #[cfg(feature = "redis")]
+            CacheKind::Redis => Engine {
+                settings: self.settings.clone(),
+                clock: Arc::clone(&self.clock),
+                keys: self.keys.clone(),
+                migrate: false,
+            }
+            .redis()?,
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(Error::config(
+                    "SESSION_CACHE_URL",
+                    "this cache needs the cargo feature moka (memory://) or redis (redis://)",
+                ));
+            }
         };
-        Err(Error::config("SESSION_CACHE_URL", reason))
+        let store = self.db_backend().await?;
+        Ok(Arc::new(CachedBackend::new(cache, store)))
+    }
+
+    #[cfg(not(all(
+        any(feature = "moka", feature = "redis"),
+        any(feature = "sqlite", feature = "postgres", feature = "mysql")
+    )))]
+    async fn cached_db(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_ENGINE",
+            "cached_db needs the cargo feature moka or redis, and sqlite, postgres or mysql",
+        ))
+    }
+
+    #[cfg(feature = "redis")]
+    fn redis(self) -> Result<Arc<session_cache::RedisBackend>> {
+        Ok(Arc::new(
+            session_cache::RedisBackend::builder(&self.settings.cache_url)
+                .key_prefix(self.settings.cache_key_prefix.clone())
+                .clock(self.clock)
+                .key_generator(self.keys)
+                .build()?,
+        ))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn redis(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_CACHE_URL",
+            "redis:// needs the cargo feature redis",
+        ))
     }
 
     #[cfg(feature = "moka")]
@@ -152,6 +217,32 @@ impl Engine {
         Err(Error::config(
             "SESSION_CACHE_URL",
             "memory:// needs the cargo feature moka",
+        ))
+    }
+}
+
+/// What `SESSION_CACHE_URL` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CacheKind {
+    Memory,
+    Redis,
+}
+
+fn cache_kind(url: &str) -> Result<CacheKind> {
+    let url = url.trim();
+    if url.starts_with("memory://") {
+        return Ok(CacheKind::Memory);
+    }
+    let all_redis = url.split(',').map(str::trim).all(|node| {
+        let scheme = node.split(':').next().unwrap_or_default();
+        scheme == "redis" || scheme == "rediss"
+    });
+    if all_redis && !url.is_empty() {
+        Ok(CacheKind::Redis)
+    } else {
+        Err(Error::config(
+            "SESSION_CACHE_URL",
+            "expected memory:// or redis://… (several redis:// URLs, comma-separated, for a Redis Cluster)",
         ))
     }
 }

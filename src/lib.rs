@@ -23,6 +23,14 @@ pub use session_core as core;
 #[cfg(feature = "moka")]
 pub use session_cache::{MokaBackend, MokaBackendBuilder};
 
+/// The Redis engine, single node and Redis Cluster.
+#[cfg(feature = "redis")]
+pub use session_cache::{RedisBackend, RedisBackendBuilder};
+
+/// Django's `cached_db`: any cache in front of any store.
+#[cfg(any(feature = "moka", feature = "redis"))]
+pub use session_cache::{CachedBackend, SessionCache};
+
 /// The db engine (Django's default): PostgreSQL, SQLite, MySQL/MariaDB over sqlx.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use session_db::{DbBackend, DbBackendBuilder, DbPool};

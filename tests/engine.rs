@@ -97,7 +97,7 @@ async fn the_cache_engine_on_memory_is_moka() {
 
 #[tokio::test]
 async fn engines_not_built_yet_are_refused_by_name() {
-    for engine in ["cached_db", "file", "signed_cookies"] {
+    for engine in ["file", "signed_cookies"] {
         let settings = settings(&[("SESSION_ENGINE", engine)]);
         match Engine::from_settings(&settings).await {
             Err(Error::Config { setting, reason }) => {
@@ -107,13 +107,70 @@ async fn engines_not_built_yet_are_refused_by_name() {
             other => panic!("{engine}: {other:?}"),
         }
     }
-    let settings = settings(&[
-        ("SESSION_ENGINE", "cache"),
-        ("SESSION_CACHE_URL", "redis://127.0.0.1:6379"),
-    ]);
-    match Engine::from_settings(&settings).await {
-        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_CACHE_URL"),
-        other => panic!("redis: {other:?}"),
+}
+
+#[tokio::test]
+async fn bad_cache_urls_are_named_at_start_up() {
+    for url in ["memcached://127.0.0.1:11211", "", "redis://a,memory://"] {
+        let settings = settings(&[("SESSION_ENGINE", "cache"), ("SESSION_CACHE_URL", url)]);
+        match Engine::from_settings(&settings).await {
+            Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_CACHE_URL"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_cache_engine_on_redis_and_on_a_redis_cluster() {
+    let cluster = services::redis_cluster_urls().join(",");
+    for (service, url) in [("redis", services::redis_url()), ("redis-cluster", cluster)] {
+        let settings = settings(&[
+            ("SESSION_ENGINE", "django.contrib.sessions.backends.cache"),
+            ("SESSION_CACHE_URL", &url),
+            ("SESSION_CACHE_KEY_PREFIX", "engine-test:"),
+        ]);
+        let backend = Engine::from_settings(&settings).await.unwrap();
+        assert!(format!("{backend:?}").starts_with("RedisBackend"));
+        assert!(backend.capabilities().native_expiry);
+        let probe = sessions::SessionKey::from_cookie("probeprobeprobe1").unwrap();
+        if let Err(err) = backend.exists(&probe).await {
+            services::skip_or_fail(
+                "the_cache_engine_on_redis",
+                &session_conformance::Unavailable::new(service, err),
+            );
+            continue;
+        }
+        round_trip(&settings).await;
+    }
+}
+
+#[tokio::test]
+async fn cached_db_puts_the_cache_in_front_of_the_database() {
+    for cache_url in ["memory://".to_owned(), services::redis_url()] {
+        let path = std::env::temp_dir().join(format!(
+            "sessions-cached-db-{}-{}.sqlite3",
+            std::process::id(),
+            cache_url.len()
+        ));
+        let url = format!("sqlite://{}", path.display());
+        let settings = settings(&[
+            ("SESSION_ENGINE", "cached_db"),
+            ("SESSION_CACHE_URL", &cache_url),
+            ("SESSION_DATABASE_URL", &url),
+        ]);
+        let backend = Engine::from_settings(&settings).await.unwrap();
+        assert!(
+            format!("{backend:?}").starts_with("CachedBackend"),
+            "{backend:?}"
+        );
+        assert!(
+            !backend.capabilities().native_expiry,
+            "the store's capabilities"
+        );
+        round_trip(&settings).await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }
 

@@ -5,8 +5,8 @@
 //! | engine | feature | status |
 //! |---|---|---|
 //! | [`MokaBackend`]: in-process, bounded, per-entry expiry | `moka` (default) | ready |
-//! | `RedisBackend`: Redis single node and Redis Cluster (redis + deadpool-redis) | `redis` | step 4 |
-//! | `CachedBackend<Cache, Store>`: Django's `cached_db`, any cache in front of any store | — | step 4 |
+//! | [`RedisBackend`]: Redis single node and Redis Cluster (redis + deadpool, one round trip per operation) | `redis` | ready |
+//! | [`CachedBackend`]: Django's `cached_db`, any [`SessionCache`] (moka, Redis) in front of any store | — | ready |
 //!
 //! ```
 //! # #[cfg(feature = "moka")]
@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cached;
 #[cfg(feature = "moka")]
 mod moka_backend;
 
@@ -35,6 +36,9 @@ pub use redis_backend::{
     DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_KEY_PREFIX, DEFAULT_MAX_CONNECTIONS,
     RedisBackend, RedisBackendBuilder,
 };
+
+pub use cached::{CachedBackend, SessionCache, TOMBSTONE_TTL};
+pub use session_core::Backend;
 
 #[cfg(feature = "moka")]
 pub use moka_backend::{DEFAULT_MAX_CAPACITY, MokaBackend, MokaBackendBuilder};

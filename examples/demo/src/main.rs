@@ -10,11 +10,7 @@ use sessions::{Engine, SessionLayer, SessionStore, Settings};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env()?;
     let backend = Engine::from_settings(&settings).await?;
-    let engine = match settings.engine {
-        sessions::core::settings::EngineKind::Db => "db",
-        sessions::core::settings::EngineKind::Cache => "cache",
-        _ => "other",
-    };
+    let engine = settings.engine.as_str();
     let store = SessionStore::new(backend);
     let layer = SessionLayer::new(store, &settings)?;
     let port: u16 = std::env::var("PORT")

@@ -16,6 +16,25 @@ pub(crate) async fn db_fixture(
     url: String,
     service: &'static str,
 ) -> std::result::Result<Fixture, Unavailable> {
+    let backend = db_backend(ctx, url, service).await?;
+    Ok(Fixture::new(backend.clone())
+        .with_raw(RawDb(backend.clone()))
+        .with_cleanup(move || drop_table(backend)))
+}
+
+/// The case's table dropped, the pool closed.
+pub(crate) async fn drop_table(backend: DbBackend) {
+    let drop_table = format!("DROP TABLE {}", backend.table());
+    let _ = backend.execute_unprepared(&drop_table).await;
+    backend.pool().close().await;
+}
+
+/// A migrated `DbBackend` on `url` in a table named after the case.
+pub(crate) async fn db_backend(
+    ctx: TestContext,
+    url: String,
+    service: &'static str,
+) -> std::result::Result<DbBackend, Unavailable> {
     let backend = DbBackend::builder(url)
         .table(ctx.namespace.clone())
         .clock(ctx.clock.shared())
@@ -32,19 +51,12 @@ pub(crate) async fn db_fixture(
     if let Err(err) = backend.migrate().await {
         panic!("migrate on {service}: {}", session_core::error_chain(&err));
     }
-    let cleanup = backend.clone();
-    Ok(Fixture::new(backend.clone())
-        .with_raw(RawDb(backend))
-        .with_cleanup(move || async move {
-            let drop_table = format!("DROP TABLE {}", cleanup.table());
-            let _ = cleanup.execute_unprepared(&drop_table).await;
-            cleanup.pool().close().await;
-        }))
+    Ok(backend)
 }
 
 /// Plants rows behind the engine's back. `session_data` is text: bytes that are not UTF-8 are
 /// replaced and NULs dropped (no database text type holds them), which keeps them corrupt.
-struct RawDb(DbBackend);
+pub(crate) struct RawDb(pub(crate) DbBackend);
 
 #[async_trait]
 impl RawAccess for RawDb {

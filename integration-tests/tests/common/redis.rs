@@ -12,12 +12,32 @@ pub(crate) async fn redis_fixture(
     urls: String,
     service: &'static str,
 ) -> std::result::Result<Fixture, Unavailable> {
+    let prefix = format!("{}:", ctx.namespace);
+    let backend = redis_backend(ctx, &urls, &prefix, service).await?;
+    Ok(Fixture::new(backend.clone())
+        .with_raw(RawRedis(backend))
+        .with_cleanup(move || delete_everywhere(urls, prefix)))
+}
+
+/// Deletes the keys under `prefix` from every node of `urls`.
+pub(crate) async fn delete_everywhere(urls: String, prefix: String) {
+    for url in urls.split(',') {
+        let _ = delete_prefixed(url.trim(), &prefix).await;
+    }
+}
+
+/// A `RedisBackend` on `urls` under `prefix`, checked to answer.
+pub(crate) async fn redis_backend(
+    ctx: TestContext,
+    urls: &str,
+    prefix: &str,
+    service: &'static str,
+) -> std::result::Result<RedisBackend, Unavailable> {
     if urls.is_empty() {
         return Err(Unavailable::new(service, "no URL configured"));
     }
-    let prefix = format!("{}:", ctx.namespace);
-    let backend = RedisBackend::builder(&urls)
-        .key_prefix(prefix.clone())
+    let backend = RedisBackend::builder(urls)
+        .key_prefix(prefix)
         .clock(ctx.clock.shared())
         .key_generator(ctx.keys)
         .build()
@@ -28,13 +48,7 @@ pub(crate) async fn redis_fixture(
         .exists(&probe)
         .await
         .map_err(|err| Unavailable::new(service, session_core::error_chain(&err)))?;
-    Ok(Fixture::new(backend.clone())
-        .with_raw(RawRedis(backend))
-        .with_cleanup(move || async move {
-            for url in urls.split(',') {
-                let _ = delete_prefixed(url.trim(), &prefix).await;
-            }
-        }))
+    Ok(backend)
 }
 
 /// Deletes the keys under `prefix` held by the node at `url` (SCAN is fine in a test, never

@@ -1,5 +1,6 @@
 //! The Redis engine (Django's `cache` engine on Redis): single node and Redis Cluster.
 
+mod cache;
 mod pool;
 mod scripts;
 mod value;
@@ -302,6 +303,40 @@ impl RedisBackend {
         self.inner.clock.now()
     }
 
+    /// The value stored under session `key` (`None` for a key we could never have issued).
+    async fn get_value(&self, key: &SessionKey) -> Result<Option<Vec<u8>>> {
+        let Ok(redis_key) = self.redis_key(key) else {
+            return Ok(None);
+        };
+        self.run(Retry::Once, |mut conn| {
+            let redis_key = redis_key.clone();
+            async move { conn.get(redis_key).await }
+        })
+        .await
+    }
+
+    /// The live record in a stored value; corrupt values are logged and absent.
+    fn decode_live(&self, stored: &[u8]) -> Option<Record> {
+        let now = value::micros(self.now());
+        let decoded = value::parse(stored)
+            .ok_or_else(|| Error::codec("no session header"))
+            .and_then(|header| {
+                if header.expires_at_micros <= now {
+                    Ok(None)
+                } else {
+                    value::decode(&header).map(Some)
+                }
+            });
+        decoded.unwrap_or_else(|err| {
+            tracing::warn!(
+                backend = NAME,
+                error = %err,
+                "session data corrupted; treating the session as absent"
+            );
+            None
+        })
+    }
+
     /// A connection, and the flag that retires it when a command fails on it.
     async fn connection(&self) -> Result<(Connection, Option<Arc<AtomicBool>>)> {
         fn failed<E: std::error::Error + Send + Sync + 'static>(err: PoolError<E>) -> Error {
@@ -394,39 +429,8 @@ fn checked(key: &SessionKey) -> Result<&str> {
 #[async_trait]
 impl Backend for RedisBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
-        let Ok(redis_key) = self.redis_key(key) else {
-            return Ok(None); // a key we could never have issued: unknown
-        };
-        let stored: Option<Vec<u8>> = self
-            .run(Retry::Once, |mut conn| {
-                let redis_key = redis_key.clone();
-                async move { conn.get(redis_key).await }
-            })
-            .await?;
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        let now = value::micros(self.now());
-        let decoded = value::parse(&stored)
-            .ok_or_else(|| Error::codec("no session header"))
-            .and_then(|header| {
-                if header.expires_at_micros <= now {
-                    Ok(None)
-                } else {
-                    value::decode(&header).map(Some)
-                }
-            });
-        match decoded {
-            Ok(record) => Ok(record),
-            Err(err) => {
-                tracing::warn!(
-                    backend = NAME,
-                    error = %err,
-                    "session data corrupted; treating the session as absent"
-                );
-                Ok(None)
-            }
-        }
+        let stored = self.get_value(key).await?;
+        Ok(stored.and_then(|stored| self.decode_live(&stored)))
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {

@@ -43,3 +43,27 @@ return 1
 ",
     )
 });
+
+/// What a tombstone holds (no header: never a record).
+pub(crate) const TOMBSTONE_VALUE: &str = "tombstone";
+
+/// The cache's write: `KEYS[1]` the session; `ARGV`: version, expiry (µs), the value, its TTL
+/// (ms). Writes unless a tombstone, a later version, or the same version with a later expiry
+/// is there.
+pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  if stored == 'tombstone' then return 0 end
+  local version, expires = string.match(stored, '^(%d+):(%-?%d+):')
+  if version then
+    local held, new = tonumber(version), tonumber(ARGV[1])
+    if held > new or (held == new and tonumber(expires) > tonumber(ARGV[2])) then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+",
+    )
+});

@@ -1,0 +1,255 @@
+//! Django's `cached_db`: any cache in front of any store.
+
+// The record helpers serve the in-process cache, behind its feature.
+#![cfg_attr(not(feature = "moka"), allow(dead_code))]
+
+use std::fmt;
+use std::time::Duration;
+
+use session_core::{
+    Backend, Capabilities, Record, Result, SessionKey, Stored, Version, async_trait,
+};
+use time::OffsetDateTime;
+
+/// How long a deleted session's tombstone keeps a slow, older read from putting the session
+/// back into the cache.
+pub const TOMBSTONE_TTL: Duration = Duration::from_secs(60);
+
+/// What a cache in front of a store must do ([`MokaBackend`](crate::MokaBackend) and
+/// [`RedisBackend`](crate::RedisBackend) do it). Records keep the **store's** version.
+#[async_trait]
+pub trait SessionCache: Send + Sync + fmt::Debug {
+    /// The cached live record under `key`, as put (a tombstone is `None`).
+    async fn get(&self, key: &SessionKey) -> Result<Option<Record>>;
+
+    /// Caches `record` under `key`, unless the cache holds a newer version (or the same
+    /// version with a later expiry) or a tombstone: an older write never overwrites a newer.
+    async fn put(&self, key: &SessionKey, record: &Record) -> Result<()>;
+
+    /// Drops the cached copy under `key` (the next load reads the store).
+    async fn invalidate(&self, key: &SessionKey) -> Result<()>;
+
+    /// Replaces the cached copy with a tombstone for [`TOMBSTONE_TTL`]: the session was
+    /// deleted, and a read still in flight must not put it back.
+    async fn forget(&self, key: &SessionKey) -> Result<()>;
+}
+
+/// A cache behind an `Arc` is a cache (so `Arc<dyn SessionCache>` picks one at run time).
+#[async_trait]
+impl<C: SessionCache + ?Sized> SessionCache for std::sync::Arc<C> {
+    async fn get(&self, key: &SessionKey) -> Result<Option<Record>> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
+        (**self).put(key, record).await
+    }
+    async fn invalidate(&self, key: &SessionKey) -> Result<()> {
+        (**self).invalidate(key).await
+    }
+    async fn forget(&self, key: &SessionKey) -> Result<()> {
+        (**self).forget(key).await
+    }
+}
+
+/// True when `new` may replace `cached` in a cache: a later version, or the same one moved
+/// to a later expiry. Tokens (Django mode) cannot be ordered: any other token replaces.
+pub(crate) fn supersedes(new: &Record, cached: &Record) -> bool {
+    match (new.version.as_counter(), cached.version.as_counter()) {
+        (Some(new_v), Some(old_v)) => {
+            new_v > old_v || (new_v == old_v && new.expires_at >= cached.expires_at)
+        }
+        _ => new.version != cached.version || new.expires_at >= cached.expires_at,
+    }
+}
+
+/// The version a tombstone carries.
+pub(crate) const TOMBSTONE: &str = "session-cache:tombstone";
+
+/// True for a tombstone record.
+pub(crate) fn is_tombstone(record: &Record) -> bool {
+    record.version.as_token() == Some(TOMBSTONE)
+}
+
+/// The tombstone put at `now`.
+pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
+    let until = now + TOMBSTONE_TTL;
+    let mut record = Record::new(
+        session_core::Data::new(),
+        session_core::Expiry::At(until),
+        now,
+        &session_core::ExpiryPolicy::default(),
+    );
+    record.expires_at = until;
+    record.version = Version::token(TOMBSTONE);
+    record
+}
+
+/// Sessions in `store` with a read-through `cache` in front (Django's `cached_db`).
+///
+/// - `load` reads the cache, then the store on a miss, and caches what it found.
+/// - `save`, `create`, `cycle` and `touch` write the store first, then the cache with the
+///   store's new version; the cache refuses a version older than it holds, so two writes that
+///   reach it out of order leave the newer.
+/// - A conflict drops the cached copy, so the merge that follows re-reads the store, never the
+///   cache; `Gone` and `delete` leave a tombstone, so a read still in flight cannot put a
+///   logged-out session back.
+/// - A cache failure is logged and not fatal (as Django): the store decides.
+///
+/// An in-process cache in front of a store shared by several processes serves each process
+/// its own copy; use it with one process, or Redis in front for many.
+///
+/// ```
+/// # async fn demo() -> session_core::Result<()> {
+/// use std::sync::Arc;
+/// use session_cache::{CachedBackend, MokaBackend};
+/// use session_core::SessionStore;
+///
+/// let store = MokaBackend::new(); // your database engine, e.g. session_db::DbBackend
+/// let backend = CachedBackend::new(MokaBackend::new(), store);
+/// let session = SessionStore::new(Arc::new(backend)).session(None);
+/// session.insert("user", "alice").await?;
+/// session.save().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CachedBackend<C, S> {
+    cache: C,
+    store: S,
+}
+
+impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
+    /// `cache` in front of `store`.
+    pub fn new(cache: C, store: S) -> Self {
+        Self { cache, store }
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &C {
+        &self.cache
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    async fn cache_put(&self, key: &SessionKey, record: &Record, version: &Version) {
+        let cached = Record {
+            version: version.clone(),
+            handle: None,
+            ..record.clone()
+        };
+        if let Err(err) = self.cache.put(key, &cached).await {
+            tracing::warn!(error = %err, "session cache write failed; dropping the cached copy");
+            self.cache_invalidate(key).await;
+        }
+    }
+
+    async fn cache_invalidate(&self, key: &SessionKey) {
+        if let Err(err) = self.cache.invalidate(key).await {
+            tracing::warn!(error = %err, "session cache invalidation failed");
+        }
+    }
+
+    async fn cache_forget(&self, key: &SessionKey) {
+        if let Err(err) = self.cache.forget(key).await {
+            tracing::warn!(error = %err, "session cache tombstone failed");
+        }
+    }
+}
+
+#[async_trait]
+impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
+    async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        match self.cache.get(key).await {
+            Ok(Some(record)) => return Ok(Some(record)),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "session cache read failed; reading the store");
+            }
+        }
+        let found = self.store.load(key).await?;
+        if let Some(record) = &found {
+            self.cache_put(key, record, &record.version).await;
+        }
+        Ok(found)
+    }
+
+    async fn create(&self, record: Record) -> Result<Stored> {
+        let stored = self.store.create(record.clone()).await?;
+        self.cache_put(&stored.key, &record, &stored.version).await;
+        Ok(stored)
+    }
+
+    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+        match self.store.save(key, record.clone()).await {
+            Ok(stored) => {
+                if stored.key != *key {
+                    self.cache_forget(key).await;
+                }
+                self.cache_put(&stored.key, &record, &stored.version).await;
+                Ok(stored)
+            }
+            Err(err) => {
+                match err {
+                    // The cached copy is stale: the merge must re-read the store.
+                    session_core::Error::Conflict => self.cache_invalidate(key).await,
+                    session_core::Error::Gone => self.cache_forget(key).await,
+                    _ => {}
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+        let touched = self.store.touch(key, expires_at).await;
+        match &touched {
+            Ok(()) => match self.cache.get(key).await {
+                // The guard keeps the later expiry of one version: a shorter one replaces it
+                // by dropping the copy.
+                Ok(Some(cached)) if expires_at < cached.expires_at => {
+                    self.cache_invalidate(key).await;
+                }
+                Ok(Some(mut cached)) => {
+                    cached.expires_at = expires_at;
+                    let version = cached.version.clone();
+                    self.cache_put(key, &cached, &version).await;
+                }
+                Ok(None) => {}
+                Err(_) => self.cache_invalidate(key).await,
+            },
+            Err(session_core::Error::Gone) => self.cache_forget(key).await,
+            Err(_) => {}
+        }
+        touched
+    }
+
+    async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
+        let stored = self.store.cycle(old, record.clone()).await?;
+        self.cache_forget(old).await;
+        self.cache_put(&stored.key, &record, &stored.version).await;
+        Ok(stored)
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<()> {
+        self.store.delete(key).await?;
+        self.cache_forget(key).await;
+        Ok(())
+    }
+
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        if let Ok(Some(_)) = self.cache.get(key).await {
+            return Ok(true);
+        }
+        self.store.exists(key).await
+    }
+
+    async fn clear_expired(&self) -> Result<u64> {
+        self.store.clear_expired().await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.store.capabilities()
+    }
+}
