@@ -17,9 +17,9 @@ pub(crate) const CONFLICT: i64 = -1;
 pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local stored = redis.call('GET', KEYS[1])
-if not stored then return 0 end
-local version, expires = string.match(stored, '^(%d+):(%-?%d+):')
+local head = redis.call('GETRANGE', KEYS[1], 0, 47)
+if head == '' then return 0 end
+local version, expires = string.match(head, '^(%d+):(%-?%d+):')
 if not version or tonumber(expires) <= tonumber(ARGV[2]) then return 0 end
 if version ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
