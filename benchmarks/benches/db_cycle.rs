@@ -12,11 +12,11 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use session_core::{Backend, Data, Error, Expiry, ExpiryPolicy, Record, SessionKey};
+use session_core::{Backend, Data, Expiry, ExpiryPolicy, Record, SessionKey};
 use session_db::DbBackend;
 mod common;
 
-use common::{Candidate, Peer, ROUND, compare, measure, print_rows, session_data};
+use common::{Candidate, Engine, Peer, ROUND, compare, measure, print_rows, session_data};
 use time::OffsetDateTime;
 
 const SESSIONS: usize = 1_000;
@@ -104,29 +104,6 @@ raw_candidate!(
 
 // ----- ours ---------------------------------------------------------------------------------
 
-struct Ours {
-    backend: DbBackend,
-    keys: Vec<SessionKey>,
-}
-
-impl Candidate for Ours {
-    async fn cycle(&self, i: usize) {
-        let key = &self.keys[i % SESSIONS];
-        loop {
-            let Some(mut record) = self.backend.load(key).await.unwrap() else {
-                return;
-            };
-            Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
-            record.renew(OffsetDateTime::now_utc(), &ExpiryPolicy::default());
-            match self.backend.save(key, record).await {
-                Ok(_) => return,
-                Err(Error::Conflict) => continue,
-                Err(other) => panic!("{other}"),
-            }
-        }
-    }
-}
-
 // ----- set-up and the run -------------------------------------------------------------------
 
 /// Our backend on the pool the other rows use (so every row has the same connections).
@@ -149,7 +126,12 @@ async fn ours_on(pool: session_db::DbPool) -> (DbBackend, Vec<SessionKey>) {
     (backend, keys)
 }
 
-async fn run_database<R: Candidate, P: Candidate>(database: &str, raw: R, ours: Ours, peer: P) {
+async fn run_database<R: Candidate, P: Candidate>(
+    database: &str,
+    raw: R,
+    ours: Engine<DbBackend>,
+    peer: P,
+) {
     let (raw, ours, peer) = (Arc::new(raw), Arc::new(ours), Arc::new(peer));
     println!("\n{database}:\n");
     println!("| row | 1 task: ops/s | 1 task: × raw | 32 tasks: ops/s | 32 tasks: × raw |");
@@ -225,7 +207,7 @@ async fn main() {
         run_database(
             "PostgreSQL",
             raw,
-            Ours { backend, keys },
+            Engine { backend, keys },
             Peer::new(store, SESSIONS).await,
         )
         .await;
@@ -250,7 +232,7 @@ async fn main() {
         run_database(
             "MariaDB",
             raw,
-            Ours { backend, keys },
+            Engine { backend, keys },
             Peer::new(store, SESSIONS).await,
         )
         .await;
@@ -288,7 +270,7 @@ async fn main() {
         run_database(
             "SQLite (file, WAL)",
             raw,
-            Ours { backend, keys },
+            Engine { backend, keys },
             Peer::new(store, SESSIONS).await,
         )
         .await;

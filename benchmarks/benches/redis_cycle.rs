@@ -13,26 +13,16 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Candidate, Peer, ROUND, compare, measure, print_rows, session_data};
+use common::{Candidate, Engine, Peer, ROUND, compare, measure, print_rows, session_data};
 use serde_json::json;
 use session_cache::{CachedBackend, MokaBackend, RedisBackend};
-use session_core::{Backend, Data, Error, Expiry, ExpiryPolicy, Record, SessionKey};
+use session_core::Data;
 use session_db::DbBackend;
-use time::OffsetDateTime;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
 
 const SESSIONS: usize = 1_000;
 const ROUNDS: usize = 7;
 const TTL_MS: u64 = 14 * 24 * 3600 * 1000;
-
-fn record(now: OffsetDateTime) -> Record {
-    Record::new(
-        session_data(),
-        Expiry::Default,
-        now,
-        &ExpiryPolicy::default(),
-    )
-}
 
 /// The limit: GET, decode, change, encode, SET with a TTL, on one multiplexed connection.
 struct Raw {
@@ -53,39 +43,6 @@ impl Candidate for Raw {
             .await
             .unwrap();
     }
-}
-
-/// Ours, or any engine through the `Backend` trait: load, change, conditional save.
-struct Ours<B> {
-    backend: B,
-    keys: Vec<SessionKey>,
-}
-
-impl<B: Backend + 'static> Candidate for Ours<B> {
-    async fn cycle(&self, i: usize) {
-        let key = &self.keys[i % SESSIONS];
-        loop {
-            let Some(mut record) = self.backend.load(key).await.unwrap() else {
-                return;
-            };
-            Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
-            record.renew(OffsetDateTime::now_utc(), &ExpiryPolicy::default());
-            match self.backend.save(key, record).await {
-                Ok(_) => return,
-                Err(Error::Conflict) => continue,
-                Err(other) => panic!("{other}"),
-            }
-        }
-    }
-}
-
-async fn ours<B: Backend>(backend: B) -> Ours<B> {
-    let now = OffsetDateTime::now_utc();
-    let mut keys = Vec::with_capacity(SESSIONS);
-    for _ in 0..SESSIONS {
-        keys.push(backend.create(record(now)).await.unwrap().key);
-    }
-    Ours { backend, keys }
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -148,7 +105,7 @@ async fn main() {
         .max_connections(env_or("BENCH_REDIS_CONNECTIONS", "8").parse().unwrap())
         .build()
         .unwrap();
-    let ours_redis = Arc::new(ours(backend).await);
+    let ours_redis = Arc::new(Engine::new(backend, SESSIONS).await);
     let fred = Pool::new(Config::from_url(&redis_url).unwrap(), None, None, None, 6).unwrap();
     let _ = fred.connect();
     fred.wait_for_connect().await.unwrap();
@@ -188,8 +145,14 @@ async fn main() {
             .unwrap();
         db.migrate().await.unwrap();
     }
-    let plain = Arc::new(ours(plain).await);
-    let cached = Arc::new(ours(CachedBackend::new(MokaBackend::new(), cached_store)).await);
+    let plain = Arc::new(Engine::new(plain, SESSIONS).await);
+    let cached = Arc::new(
+        Engine::new(
+            CachedBackend::new(MokaBackend::new(), cached_store),
+            SESSIONS,
+        )
+        .await,
+    );
     table::<_, _, Raw>(
         "cached_db on PostgreSQL",
         &[

@@ -32,6 +32,53 @@ pub fn session_data() -> Data {
     map
 }
 
+/// Any of our engines through the `Backend` trait: load, change one key, renew the expiry,
+/// conditional save (re-done on a conflict).
+pub struct Engine<B> {
+    pub backend: B,
+    pub keys: Vec<session_core::SessionKey>,
+}
+
+impl<B: session_core::Backend> Engine<B> {
+    /// `sessions` sessions created in `backend`.
+    pub async fn new(backend: B, sessions: usize) -> Self {
+        let now = time::OffsetDateTime::now_utc();
+        let policy = session_core::ExpiryPolicy::default();
+        let mut keys = Vec::with_capacity(sessions);
+        for _ in 0..sessions {
+            let record = session_core::Record::new(
+                session_data(),
+                session_core::Expiry::Default,
+                now,
+                &policy,
+            );
+            keys.push(backend.create(record).await.unwrap().key);
+        }
+        Self { backend, keys }
+    }
+}
+
+impl<B: session_core::Backend + 'static> Candidate for Engine<B> {
+    async fn cycle(&self, i: usize) {
+        let key = &self.keys[i % self.keys.len()];
+        loop {
+            let Some(mut record) = self.backend.load(key).await.unwrap() else {
+                return;
+            };
+            Arc::make_mut(&mut record.data).insert("counter".into(), json!(i));
+            record.renew(
+                time::OffsetDateTime::now_utc(),
+                &session_core::ExpiryPolicy::default(),
+            );
+            match self.backend.save(key, record).await {
+                Ok(_) => return,
+                Err(session_core::Error::Conflict) => continue,
+                Err(other) => panic!("{other}"),
+            }
+        }
+    }
+}
+
 /// One row of a benchmark table.
 pub trait Candidate: Send + Sync + 'static {
     /// One request: load session `i`, change one key, save.

@@ -146,6 +146,17 @@ async fn cart(browser: &Client) -> Vec<String> {
     panic!("the page never became readable");
 }
 
+/// Clicks the page's element that `css` selects.
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// Types `item` into the page's own cart form and submits it by clicking its button.
 async fn add_to_cart(browser: &Client, item: &str) {
     let before = cart(browser).await.len();
@@ -156,13 +167,7 @@ async fn add_to_cart(browser: &Client, item: &str) {
         .send_keys(item)
         .await
         .unwrap();
-    browser
-        .find(Locator::Css(r#"form[action="/cart"] button"#))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(browser, r#"form[action="/cart"] button"#).await;
     // The post redirects back to `/`: wait for the new page.
     for _ in 0..100 {
         if try_cart(browser)
@@ -233,22 +238,12 @@ async fn scenario(driver: &Chromedriver, chromium: &Path, dir: &Path) {
     assert_eq!(cart(&browser).await, ["apple", "pear"]);
 
     // Switch to a browser-close session through the expiry form.
-    browser
-        .find(Locator::Css(
-            r#"form[action="/expiry"] select[name="expiry"] option[value="0"]"#,
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css(r#"form[action="/expiry"] button"#))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &browser,
+        r#"form[action="/expiry"] select[name="expiry"] option[value="0"]"#,
+    )
+    .await;
+    click(&browser, r#"form[action="/expiry"] button"#).await;
     for _ in 0..100 {
         if page_text(&browser)
             .await
