@@ -68,6 +68,97 @@ fn peer_app() -> Router {
         .layer(layer)
 }
 
+const REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// The Redis limit: the handler reads its own cookie, `GET`s the counter, `SET`s it back with a
+/// two-week TTL and sets a fresh cookie when there was none, by hand.
+fn redis_limit_app(conn: redis::aio::MultiplexedConnection) -> Router {
+    Router::new().route(
+        "/",
+        get(move |headers: axum::http::HeaderMap| {
+            let mut conn = conn.clone();
+            async move {
+                let sent = headers
+                    .get(axum::http::header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("sessionid="))
+                    .map(str::to_owned);
+                let (key, fresh) = match sent {
+                    Some(key) => (key, false),
+                    None => (
+                        sessions::KeyGenerator::random()
+                            .generate()
+                            .unwrap()
+                            .as_str()
+                            .to_owned(),
+                        true,
+                    ),
+                };
+                let redis_key = format!("bench-http-raw:{key}");
+                let n: Option<u64> = redis::AsyncCommands::get(&mut conn, &redis_key)
+                    .await
+                    .unwrap();
+                let n = n.unwrap_or(0) + 1;
+                redis::AsyncCommands::pset_ex::<_, _, ()>(&mut conn, &redis_key, n, 1_209_600_000)
+                    .await
+                    .unwrap();
+                let mut response = axum::response::IntoResponse::into_response(n.to_string());
+                if fresh {
+                    let cookie =
+                        format!("sessionid={key}; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax");
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::SET_COOKIE, cookie.parse().unwrap());
+                }
+                response
+            }
+        }),
+    )
+}
+
+fn counter_app(layer: SessionLayer) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|session: Session| async move {
+                let n: u64 = session
+                    .modify("counter", |n: Option<u64>| n.unwrap_or(0) + 1)
+                    .await
+                    .unwrap();
+                n.to_string()
+            }),
+        )
+        .layer(layer)
+}
+
+fn ours_redis_app() -> Router {
+    let backend = sessions::RedisBackend::builder(REDIS_URL)
+        .key_prefix("bench-http-ours:")
+        .build()
+        .unwrap();
+    let store = SessionStore::new(Arc::new(backend));
+    counter_app(SessionLayer::new(store, &Settings::default()).unwrap())
+}
+
+async fn peer_redis_app() -> Router {
+    use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
+    let pool = Pool::new(Config::from_url(REDIS_URL).unwrap(), None, None, None, 6).unwrap();
+    let _connection = pool.connect();
+    pool.wait_for_connect().await.unwrap();
+    let layer =
+        tower_sessions::SessionManagerLayer::new(tower_sessions_redis_store::RedisStore::new(pool));
+    Router::new()
+        .route(
+            "/",
+            get(|session: tower_sessions::Session| async move {
+                let n: u64 = session.get("counter").await.unwrap().unwrap_or(0) + 1;
+                session.insert("counter", n).await.unwrap();
+                n.to_string()
+            }),
+        )
+        .layer(layer)
+}
+
 /// One visitor: a keep-alive connection and the cookie it was last given.
 struct Visitor {
     stream: TcpStream,
@@ -174,6 +265,35 @@ async fn main() {
             Arc::new(Site::new(peer_app(), connections).await),
         ];
         let label = format!("connections {connections}");
+        let sites = &sites;
+        columns.push(
+            compare(&label, 3, ROUNDS, |which| {
+                measure(&sites[which], connections)
+            })
+            .await,
+        );
+    }
+    print_rows(&names, &columns[0], &columns[1]);
+
+    // Redis: ratios to the hand-written Redis handler.
+    let client = redis::Client::open(REDIS_URL).unwrap();
+    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    println!();
+    println!("| Redis row | 1 connection: req/s | × limit | 32 connections: req/s | × limit |");
+    println!("|---|---:|---:|---:|---:|");
+    let names = [
+        "hand-written Redis GET + SET + cookie (the limit)",
+        "**ours: SessionLayer on RedisBackend**",
+        "tower-sessions 0.14 SessionManagerLayer + RedisStore 0.16",
+    ];
+    let mut columns = Vec::new();
+    for connections in [1usize, 32] {
+        let sites = [
+            Arc::new(Site::new(redis_limit_app(conn.clone()), connections).await),
+            Arc::new(Site::new(ours_redis_app(), connections).await),
+            Arc::new(Site::new(peer_redis_app().await, connections).await),
+        ];
+        let label = format!("redis, connections {connections}");
         let sites = &sites;
         columns.push(
             compare(&label, 3, ROUNDS, |which| {
