@@ -39,23 +39,16 @@ fn limit_app() -> Router {
 
 fn ours_app() -> Router {
     let store = SessionStore::new(Arc::new(MokaBackend::new()));
-    let layer = SessionLayer::new(store, &Settings::default()).unwrap();
-    Router::new()
-        .route(
-            "/",
-            get(|session: Session| async move {
-                let n: u64 = session
-                    .modify("counter", |n: Option<u64>| n.unwrap_or(0) + 1)
-                    .await
-                    .unwrap();
-                n.to_string()
-            }),
-        )
-        .layer(layer)
+    counter_app(SessionLayer::new(store, &Settings::default()).unwrap())
 }
 
 fn peer_app() -> Router {
-    let layer = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default());
+    peer_counter_app(tower_sessions::MemoryStore::default())
+}
+
+/// The peer's counter handler behind tower-sessions' layer on `store`.
+fn peer_counter_app<S: tower_sessions::SessionStore + Clone>(store: S) -> Router {
+    let layer = tower_sessions::SessionManagerLayer::new(store);
     Router::new()
         .route(
             "/",
@@ -145,18 +138,7 @@ async fn peer_redis_app() -> Router {
     let pool = Pool::new(Config::from_url(REDIS_URL).unwrap(), None, None, None, 6).unwrap();
     let _connection = pool.connect();
     pool.wait_for_connect().await.unwrap();
-    let layer =
-        tower_sessions::SessionManagerLayer::new(tower_sessions_redis_store::RedisStore::new(pool));
-    Router::new()
-        .route(
-            "/",
-            get(|session: tower_sessions::Session| async move {
-                let n: u64 = session.get("counter").await.unwrap().unwrap_or(0) + 1;
-                session.insert("counter", n).await.unwrap();
-                n.to_string()
-            }),
-        )
-        .layer(layer)
+    peer_counter_app(tower_sessions_redis_store::RedisStore::new(pool))
 }
 
 /// One visitor: a keep-alive connection and the cookie it was last given.
@@ -250,50 +232,57 @@ async fn main() {
         "round: {ROUND:?}; rounds: {ROUNDS}; worker threads: 2 (client and server share them)"
     );
     println!();
-    println!("| row | 1 connection: req/s | × limit | 32 connections: req/s | × limit |");
-    println!("|---|---:|---:|---:|---:|");
-    let names = [
-        "axum, no session layer (the limit)",
-        "**ours: SessionLayer on MokaBackend**",
-        "tower-sessions 0.14 SessionManagerLayer + MemoryStore",
-    ];
-    let mut columns = Vec::new();
-    for connections in [1usize, 32] {
-        let sites = [
-            Arc::new(Site::new(limit_app(), connections).await),
-            Arc::new(Site::new(ours_app(), connections).await),
-            Arc::new(Site::new(peer_app(), connections).await),
-        ];
-        let label = format!("connections {connections}");
-        let sites = &sites;
-        columns.push(
-            compare(&label, 3, ROUNDS, |which| {
-                measure(&sites[which], connections)
-            })
-            .await,
-        );
-    }
-    print_rows(&names, &columns[0], &columns[1]);
+    table(
+        "row",
+        [
+            "axum, no session layer (the limit)",
+            "**ours: SessionLayer on MokaBackend**",
+            "tower-sessions 0.14 SessionManagerLayer + MemoryStore",
+        ],
+        |_| async { [limit_app(), ours_app(), peer_app()] },
+    )
+    .await;
 
     // Redis: ratios to the hand-written Redis handler.
     let client = redis::Client::open(REDIS_URL).unwrap();
     let conn = client.get_multiplexed_async_connection().await.unwrap();
     println!();
-    println!("| Redis row | 1 connection: req/s | × limit | 32 connections: req/s | × limit |");
+    table(
+        "Redis row",
+        [
+            "hand-written Redis GET + SET + cookie (the limit)",
+            "**ours: SessionLayer on RedisBackend**",
+            "tower-sessions 0.14 SessionManagerLayer + RedisStore 0.16",
+        ],
+        |_| {
+            let conn = conn.clone();
+            async move {
+                [
+                    redis_limit_app(conn),
+                    ours_redis_app(),
+                    peer_redis_app().await,
+                ]
+            }
+        },
+    )
+    .await;
+}
+
+/// One table: the three apps `apps` builds, at 1 and 32 connections; ratios to the first.
+async fn table<F, Fut>(header: &str, names: [&str; 3], apps: F)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = [Router; 3]>,
+{
+    println!("| {header} | 1 connection: req/s | × limit | 32 connections: req/s | × limit |");
     println!("|---|---:|---:|---:|---:|");
-    let names = [
-        "hand-written Redis GET + SET + cookie (the limit)",
-        "**ours: SessionLayer on RedisBackend**",
-        "tower-sessions 0.14 SessionManagerLayer + RedisStore 0.16",
-    ];
     let mut columns = Vec::new();
     for connections in [1usize, 32] {
-        let sites = [
-            Arc::new(Site::new(redis_limit_app(conn.clone()), connections).await),
-            Arc::new(Site::new(ours_redis_app(), connections).await),
-            Arc::new(Site::new(peer_redis_app().await, connections).await),
-        ];
-        let label = format!("redis, connections {connections}");
+        let mut sites = Vec::new();
+        for app in apps(connections).await {
+            sites.push(Arc::new(Site::new(app, connections).await));
+        }
+        let label = format!("{header}, connections {connections}");
         let sites = &sites;
         columns.push(
             compare(&label, 3, ROUNDS, |which| {
