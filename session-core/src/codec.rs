@@ -148,5 +148,7 @@ fn take_time(dict: &mut Data, key: &str) -> Result<OffsetDateTime> {
     }
 }
 
+pub mod framed;
+
 #[cfg(test)]
 mod tests;

@@ -60,6 +60,22 @@ impl SessionKey {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     }
+
+    /// The key, when it has Django's server-side syntax ([`is_django_syntax`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`](crate::Error::InvalidKey) otherwise, before anything is touched.
+    ///
+    /// [`is_django_syntax`]: SessionKey::is_django_syntax
+    pub fn django_syntax(&self) -> crate::Result<&str> {
+        if self.is_django_syntax() {
+            Ok(self.as_str())
+        } else {
+            Err(crate::Error::InvalidKey {
+                reason: "not 8 to 40 characters of [a-z0-9]",
+            })
+        }
+    }
 }
 
 impl fmt::Debug for SessionKey {

@@ -306,7 +306,7 @@ impl DbBackend {
         session_data: &str,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
-        let key = checked(key)?;
+        let key = key.django_syntax()?;
         let inserted = self
             .inner
             .pool
@@ -339,17 +339,6 @@ impl DbBackend {
     }
 }
 
-/// The key as the database sees it, refused before any query when outside Django's syntax.
-fn checked(key: &SessionKey) -> Result<&str> {
-    if key.is_django_syntax() {
-        Ok(key.as_str())
-    } else {
-        Err(Error::InvalidKey {
-            reason: "not 8 to 40 characters of [a-z0-9]",
-        })
-    }
-}
-
 fn version_of(record: &Record) -> Result<i64> {
     let counter = record.version.as_counter().unwrap_or(0);
     i64::try_from(counter).map_err(|_| Error::Conflict)
@@ -358,7 +347,7 @@ fn version_of(record: &Record) -> Result<i64> {
 #[async_trait]
 impl Backend for DbBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
-        let Ok(key) = checked(key) else {
+        let Ok(key) = key.django_syntax() else {
             return Ok(None); // a key we could never have issued: unknown
         };
         let Some(row) = self
@@ -394,7 +383,7 @@ impl Backend for DbBackend {
             let inserted = self
                 .inner
                 .pool
-                .insert(&self.inner.sql, checked(&key)?, &data, record.expires_at, 1)
+                .insert(&self.inner.sql, key.django_syntax()?, &data, record.expires_at, 1)
                 .await?;
             if inserted {
                 return Ok(Stored {
@@ -410,7 +399,7 @@ impl Backend for DbBackend {
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
-        let key_text = checked(key)?;
+        let key_text = key.django_syntax()?;
         let version = version_of(&record)?;
         let next = version.checked_add(1).ok_or(Error::Conflict)?;
         let data = Self::encode(&record, next)?;
@@ -435,7 +424,7 @@ impl Backend for DbBackend {
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
-        let key = checked(key)?;
+        let key = key.django_syntax()?;
         let matched = self
             .inner
             .pool
@@ -449,7 +438,7 @@ impl Backend for DbBackend {
     }
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
-        let old = checked(old)?;
+        let old = old.django_syntax()?;
         let data = Self::encode(&record, 1)?;
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.inner.keys.generate()?;
@@ -459,7 +448,7 @@ impl Backend for DbBackend {
                 .cycle(
                     &self.inner.sql,
                     old,
-                    checked(&key)?,
+                    key.django_syntax()?,
                     &data,
                     record.expires_at,
                     1,
@@ -479,14 +468,14 @@ impl Backend for DbBackend {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        match checked(key) {
+        match key.django_syntax() {
             Ok(key) => self.inner.pool.delete(&self.inner.sql, key).await,
             Err(_) => Ok(()), // nothing can be stored under it
         }
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        let Ok(key) = checked(key) else {
+        let Ok(key) = key.django_syntax() else {
             return Ok(false);
         };
         Ok(self

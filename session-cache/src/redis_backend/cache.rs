@@ -2,9 +2,10 @@
 //! engine, version-guarded by a script, tombstones as a marker value.
 
 use redis::AsyncCommands;
+use session_core::codec::framed;
 use session_core::{Record, Result, SessionKey, async_trait};
 
-use super::{RedisBackend, Retry, scripts, value};
+use super::{RedisBackend, Retry, scripts, ttl};
 use crate::cached::{SessionCache, TOMBSTONE_TTL};
 
 #[async_trait]
@@ -24,9 +25,9 @@ impl SessionCache for RedisBackend {
     async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
         let redis_key = self.redis_key(key)?;
         let version = record.version.as_counter().unwrap_or(0);
-        let bytes = value::encode(record, version)?;
-        let ttl = value::ttl_millis(record.expires_at, self.now());
-        let expires = value::micros(record.expires_at);
+        let bytes = framed::encode(record, version)?;
+        let ttl = ttl::ttl_millis(record.expires_at, self.now());
+        let expires = framed::micros(record.expires_at);
         self.run(Retry::Once, |mut conn| {
             let mut call = scripts::PUT.key(&redis_key);
             call.arg(version).arg(expires).arg(&bytes).arg(ttl);

@@ -3,7 +3,7 @@
 mod cache;
 mod pool;
 mod scripts;
-mod value;
+mod ttl;
 
 use std::fmt;
 use std::future::Future;
@@ -14,6 +14,7 @@ use std::time::Duration;
 use deadpool::Runtime;
 use deadpool::managed::{PoolError, Timeouts};
 use redis::{AsyncCommands, RedisError, SetExpiry, SetOptions};
+use session_core::codec::framed;
 use session_core::{
     Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
     SystemClock, Version, async_trait,
@@ -33,7 +34,7 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
 /// A key generator that keeps returning taken keys gets this many tries, then an error.
 const MAX_CREATE_ATTEMPTS: usize = 10_000;
 /// How much of a stored value `exists` reads: enough for the header.
-const HEADER_BYTES: isize = 48;
+const HEADER_BYTES: isize = framed::MAX_HEADER_BYTES as isize;
 const NAME: &str = "redis";
 
 /// Sessions in Redis, expiring by Redis's own TTL.
@@ -271,7 +272,7 @@ impl RedisBackend {
     /// # Errors
     /// [`Error::InvalidKey`] outside Django's key syntax.
     pub fn redis_key(&self, key: &SessionKey) -> Result<String> {
-        let key = checked(key)?;
+        let key = key.django_syntax()?;
         Ok(format!("{}{{{key}}}", self.inner.prefix))
     }
 
@@ -287,7 +288,7 @@ impl RedisBackend {
         expires_at: OffsetDateTime,
     ) -> Result<()> {
         let redis_key = self.redis_key(key)?;
-        let ttl = value::ttl_millis(expires_at, self.now());
+        let ttl = ttl::ttl_millis(expires_at, self.now());
         let bytes = bytes.to_vec();
         self.run(Retry::Once, move |mut conn| {
             let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
@@ -317,14 +318,14 @@ impl RedisBackend {
 
     /// The live record in a stored value; corrupt values are logged and absent.
     fn decode_live(&self, stored: &[u8]) -> Option<Record> {
-        let now = value::micros(self.now());
-        let decoded = value::parse(stored)
+        let now = framed::micros(self.now());
+        let decoded = framed::parse(stored)
             .ok_or_else(|| Error::codec("no session header"))
             .and_then(|header| {
                 if header.expires_at_micros <= now {
                     Ok(None)
                 } else {
-                    value::decode(&header).map(Some)
+                    framed::decode(&header).map(Some)
                 }
             });
         decoded.unwrap_or_else(|err| {
@@ -414,18 +415,6 @@ fn is_connection_failure(err: &RedisError) -> bool {
         || err.is_unrecoverable_error()
 }
 
-/// The key as Redis sees it, refused before any command when outside Django's syntax (it also
-/// keeps `{` and `}` out of the hash tag).
-fn checked(key: &SessionKey) -> Result<&str> {
-    if key.is_django_syntax() {
-        Ok(key.as_str())
-    } else {
-        Err(Error::InvalidKey {
-            reason: "not 8 to 40 characters of [a-z0-9]",
-        })
-    }
-}
-
 #[async_trait]
 impl Backend for RedisBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
@@ -434,8 +423,8 @@ impl Backend for RedisBackend {
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let bytes = value::encode(&record, 1)?;
-        let ttl = value::ttl_millis(record.expires_at, self.now());
+        let bytes = framed::encode(&record, 1)?;
+        let ttl = ttl::ttl_millis(record.expires_at, self.now());
         let ttl = u64::try_from(ttl).unwrap_or(1);
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.inner.keys.generate()?;
@@ -466,14 +455,14 @@ impl Backend for RedisBackend {
         let redis_key = self.redis_key(key)?;
         let expected = record.version.as_counter().ok_or(Error::Conflict)?;
         let next = expected.checked_add(1).ok_or(Error::Conflict)?;
-        let bytes = value::encode(&record, next)?;
+        let bytes = framed::encode(&record, next)?;
         let now = self.now();
-        let ttl = value::ttl_millis(record.expires_at, now);
+        let ttl = ttl::ttl_millis(record.expires_at, now);
         let answer: i64 = self
             .run(Retry::Never, |mut conn| {
                 let mut call = scripts::SAVE.key(&redis_key);
                 call.arg(expected)
-                    .arg(value::micros(now))
+                    .arg(framed::micros(now))
                     .arg(&bytes)
                     .arg(ttl);
                 async move { call.invoke_async(&mut conn).await }
@@ -493,12 +482,12 @@ impl Backend for RedisBackend {
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
         let redis_key = self.redis_key(key)?;
         let now = self.now();
-        let ttl = value::ttl_millis(expires_at, now);
+        let ttl = ttl::ttl_millis(expires_at, now);
         let answer: i64 = self
             .run(Retry::Once, |mut conn| {
                 let mut call = scripts::TOUCH.key(&redis_key);
-                call.arg(value::micros(now))
-                    .arg(value::micros(expires_at))
+                call.arg(framed::micros(now))
+                    .arg(framed::micros(expires_at))
                     .arg(ttl);
                 async move { call.invoke_async(&mut conn).await }
             })
@@ -531,8 +520,8 @@ impl Backend for RedisBackend {
                 async move { conn.getrange(redis_key, 0, HEADER_BYTES).await }
             })
             .await?;
-        let now = value::micros(self.now());
-        Ok(value::parse(&head).is_some_and(|header| header.expires_at_micros > now))
+        let now = framed::micros(self.now());
+        Ok(framed::parse(&head).is_some_and(|header| header.expires_at_micros > now))
     }
 
     /// Redis expires sessions by itself: nothing to clear.

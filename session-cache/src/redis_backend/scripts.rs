@@ -1,5 +1,5 @@
 //! The server-side scripts: each conditional write is one `EVALSHA` (redis-rs loads the script
-//! and retries on `NOSCRIPT`), checking the stored header of [`value`](super::value) and
+//! and retries on `NOSCRIPT`), checking the stored header of [`framed`](session_core::codec::framed) and
 //! writing in the same atomic step. Each touches one key, so they run on Redis Cluster too.
 
 use std::sync::LazyLock;

@@ -1,5 +1,5 @@
 use super::*;
-use session_core::{Data, Expiry, ExpiryPolicy};
+use crate::{Data, Expiry, ExpiryPolicy};
 use time::macros::datetime;
 
 fn record() -> Record {
@@ -58,12 +58,4 @@ fn foreign_or_corrupt_values_have_no_header() {
     }
     let header = parse(b"1:2:not json").unwrap();
     assert!(decode(&header).is_err());
-}
-
-#[test]
-fn ttl_is_never_below_one_millisecond() {
-    let now = datetime!(2023-11-14 22:13:20 UTC);
-    assert_eq!(ttl_millis(now + time::Duration::seconds(2), now), 2_000);
-    assert_eq!(ttl_millis(now, now), 1);
-    assert_eq!(ttl_millis(now - time::Duration::seconds(2), now), 1);
 }

@@ -1,0 +1,104 @@
+//! A record framed by a short text header: `<version>:<expires_at µs>:<record>`.
+//!
+//! Engines that store opaque bytes (Redis, files) write this, so a server-side script, or a
+//! sweep reading a file's first bytes, can check a save's version and a record's liveness
+//! without decoding the record, and `touch` can move the expiry without rewriting the record.
+//! The record is the [`JsonCodec`]'s output.
+//!
+//! ```
+//! use session_core::codec::framed;
+//! use session_core::{Data, Expiry, ExpiryPolicy, Record};
+//! use time::macros::datetime;
+//!
+//! let now = datetime!(2023-11-14 22:13:20 UTC);
+//! let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default());
+//! let bytes = framed::encode(&record, 3)?;
+//! assert!(bytes.starts_with(b"3:1700000060000000:{"));
+//! let header = framed::parse(&bytes).expect("our own header");
+//! assert_eq!(header.version, 3);
+//! assert_eq!(framed::decode(&header)?.expires_at, record.expires_at);
+//! # Ok::<(), session_core::Error>(())
+//! ```
+
+use time::OffsetDateTime;
+
+use crate::{JsonCodec, Record, Result, Version};
+
+/// The longest header: two 20-digit fields and their colons. Reading this many bytes of a
+/// stored value is enough for [`parse`] to see its header.
+pub const MAX_HEADER_BYTES: usize = 48;
+/// A stored value split into its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The stored version (a counter).
+    pub version: u64,
+    /// When the record expires, in microseconds since the Unix epoch.
+    pub expires_at_micros: i64,
+    /// The encoded record after the header (possibly cut short when only a prefix was read).
+    pub record: &'a [u8],
+}
+
+/// `record` as stored at `version`.
+///
+/// # Errors
+/// [`Error::Codec`](crate::Error::Codec) if the record cannot be serialized.
+pub fn encode(record: &Record, version: u64) -> Result<Vec<u8>> {
+    let stored = Record {
+        version: Version::counter(version),
+        handle: None,
+        ..record.clone()
+    };
+    let json = JsonCodec.encode(&stored)?;
+    let mut out = format!("{version}:{}:", micros(record.expires_at)).into_bytes();
+    out.extend_from_slice(&json);
+    Ok(out)
+}
+
+/// Splits a stored value; `None` when the header is not ours (corrupt or foreign data).
+pub fn parse(bytes: &[u8]) -> Option<Header<'_>> {
+    let (version, rest) = split_field(bytes)?;
+    let (expires, record) = split_field(rest)?;
+    let version = version.parse().ok()?;
+    let expires_at_micros = expires.parse().ok()?;
+    Some(Header {
+        version,
+        expires_at_micros,
+        record,
+    })
+}
+
+/// The record of a stored value whose header is `header`: version and expiry from the header
+/// (`touch` moves only the header).
+///
+/// # Errors
+/// [`Error::Codec`](crate::Error::Codec) when the bytes after the header are not a record.
+pub fn decode(header: &Header<'_>) -> Result<Record> {
+    let mut record = JsonCodec.decode(header.record)?;
+    record.version = Version::counter(header.version);
+    record.expires_at = from_micros(header.expires_at_micros).unwrap_or(record.expires_at);
+    Ok(record)
+}
+
+fn split_field(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let end = bytes.iter().take(21).position(|&b| b == b':')?;
+    let field = std::str::from_utf8(&bytes[..end]).ok()?;
+    let valid = !field.is_empty()
+        && field
+            .trim_start_matches('-')
+            .bytes()
+            .all(|b| b.is_ascii_digit());
+    valid.then(|| (field, &bytes[end + 1..]))
+}
+
+/// Microseconds since the Unix epoch (every record time is whole microseconds).
+pub fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The time `micros` microseconds after the Unix epoch (`None` out of range).
+pub fn from_micros(micros: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000).ok()
+}
+
+#[cfg(test)]
+mod tests;
