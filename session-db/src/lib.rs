@@ -383,7 +383,13 @@ impl Backend for DbBackend {
             let inserted = self
                 .inner
                 .pool
-                .insert(&self.inner.sql, key.django_syntax()?, &data, record.expires_at, 1)
+                .insert(
+                    &self.inner.sql,
+                    key.django_syntax()?,
+                    &data,
+                    record.expires_at,
+                    1,
+                )
                 .await?;
             if inserted {
                 return Ok(Stored {

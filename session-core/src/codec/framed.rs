@@ -49,9 +49,15 @@ pub fn encode(record: &Record, version: u64) -> Result<Vec<u8>> {
         ..record.clone()
     };
     let json = JsonCodec.encode(&stored)?;
-    let mut out = format!("{version}:{}:", micros(record.expires_at)).into_bytes();
-    out.extend_from_slice(&json);
-    Ok(out)
+    Ok(frame(version, micros(record.expires_at), &json))
+}
+
+/// An encoded `record` behind a header of `version` and `expires_at_micros` (how `touch` moves
+/// a stored record's expiry without decoding it).
+pub fn frame(version: u64, expires_at_micros: i64, record: &[u8]) -> Vec<u8> {
+    let mut out = format!("{version}:{expires_at_micros}:").into_bytes();
+    out.extend_from_slice(record);
+    out
 }
 
 /// Splits a stored value; `None` when the header is not ours (corrupt or foreign data).

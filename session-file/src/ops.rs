@@ -1,0 +1,126 @@
+//! The engine's operations on the directory, run on a blocking thread. Every write holds the
+//! session's stripe lock, so the check of version and liveness and the rename that follows are
+//! one step for every writer of the directory, in this process or another.
+
+use std::io;
+
+use session_core::codec::framed::{self, Header};
+use session_core::{Error, Record, Result};
+
+use crate::dir::SessionDir;
+
+/// The engine's name in errors and logs.
+pub(crate) const NAME: &str = "file";
+
+/// Why a conditional write did not happen.
+pub(crate) enum Refused {
+    Gone,
+    Conflict,
+}
+
+impl SessionDir {
+    /// The live record of `key` at `now_micros`; corrupt files are logged and absent.
+    pub(crate) fn load(&self, key: &str, now_micros: i64) -> Result<Option<Record>> {
+        let Some(bytes) = self.read(key).map_err(failed)? else {
+            return Ok(None);
+        };
+        let decoded = framed::parse(&bytes)
+            .ok_or_else(|| Error::codec("no session header"))
+            .and_then(|header| {
+                if header.expires_at_micros <= now_micros {
+                    Ok(None)
+                } else {
+                    framed::decode(&header).map(Some)
+                }
+            });
+        Ok(decoded.unwrap_or_else(|err| {
+            tracing::warn!(
+                backend = NAME,
+                error = %err,
+                "session file corrupted; treating the session as absent"
+            );
+            None
+        }))
+    }
+
+    /// True when a live record is in the file of `key`.
+    pub(crate) fn exists(&self, key: &str, now_micros: i64) -> Result<bool> {
+        let head = self.read_head(key).map_err(failed)?;
+        Ok(head
+            .as_deref()
+            .and_then(framed::parse)
+            .is_some_and(|header| header.expires_at_micros > now_micros))
+    }
+
+    /// Writes `bytes` as the new session `key`; false when a file (live or not) is there.
+    pub(crate) fn create(&self, key: &str, bytes: &[u8]) -> Result<bool> {
+        self.locks
+            .with(key, || {
+                if self.file_of(key).try_exists()? {
+                    return Ok(false);
+                }
+                self.replace(key, bytes).map(|()| true)
+            })
+            .map_err(failed)
+    }
+
+    /// Replaces the record of `key` with `bytes`, only while the file holds a live record at
+    /// `expected`.
+    pub(crate) fn save(
+        &self,
+        key: &str,
+        expected: u64,
+        now_micros: i64,
+        bytes: &[u8],
+    ) -> Result<std::result::Result<(), Refused>> {
+        self.locks
+            .with(key, || {
+                let head = self.read_head(key)?;
+                match live_header(head.as_deref(), now_micros) {
+                    None => Ok(Err(Refused::Gone)),
+                    Some(header) if header.version != expected => Ok(Err(Refused::Conflict)),
+                    Some(_) => self.replace(key, bytes).map(Ok),
+                }
+            })
+            .map_err(failed)
+    }
+
+    /// Moves the expiry of the live record of `key` to `expires_at_micros`, keeping its bytes
+    /// and version; false when there is no live record.
+    pub(crate) fn touch(&self, key: &str, now_micros: i64, expires_at_micros: i64) -> Result<bool> {
+        self.locks
+            .with(key, || {
+                let bytes = self.read(key)?;
+                let Some(header) = live_header(bytes.as_deref(), now_micros) else {
+                    return Ok(false);
+                };
+                let moved = framed::frame(header.version, expires_at_micros, header.record);
+                self.replace(key, &moved).map(|()| true)
+            })
+            .map_err(failed)
+    }
+
+    /// Removes the file of `key`, if any.
+    pub(crate) fn delete(&self, key: &str) -> Result<()> {
+        self.locks
+            .with(key, || self.remove(key).map(drop))
+            .map_err(failed)
+    }
+
+    /// Writes `bytes` as the file of `key`, whatever is there.
+    pub(crate) fn write_raw(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        self.locks
+            .with(key, || self.replace(key, bytes))
+            .map_err(failed)
+    }
+}
+
+/// The header of a stored value when it holds a live record.
+fn live_header(stored: Option<&[u8]>, now_micros: i64) -> Option<Header<'_>> {
+    framed::parse(stored?).filter(|header| header.expires_at_micros > now_micros)
+}
+
+/// An I/O failure as the engine's error. The path is left out: it holds the session key.
+pub(crate) fn failed(err: io::Error) -> Error {
+    Error::backend(NAME, err)
+}

@@ -1,0 +1,115 @@
+//! `clear_expired`: one pass over the directory that reads only each file's header.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use session_core::SessionKey;
+use session_core::codec::framed;
+use time::OffsetDateTime;
+
+use crate::dir::{SessionDir, TEMP_MARKER, read_head};
+use crate::ops::NAME;
+
+/// When files count as expired.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SweepRules {
+    /// Now, by the engine's clock.
+    pub(crate) now: OffsetDateTime,
+    /// A temporary file older than this is a crashed writer's leftover.
+    pub(crate) temp_grace: Duration,
+    /// A session file without our header (Django's format, a placeholder, corrupt bytes)
+    /// expires this long after it was last written, as Django's default expiry does.
+    pub(crate) unreadable_age: Duration,
+}
+
+/// What one pass removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Swept {
+    /// Expired session files.
+    pub(crate) sessions: u64,
+    /// Leftover temporary files.
+    pub(crate) temp_files: u64,
+}
+
+impl SessionDir {
+    /// Removes every expired session file and every leftover temporary file.
+    ///
+    /// A file is judged by its header (its first bytes), not by decoding it; one that looks
+    /// expired is judged again under its session's lock before it goes, so a save that has
+    /// just renewed it wins.
+    pub(crate) fn sweep(&self, rules: SweepRules) -> io::Result<Swept> {
+        let mut swept = Swept::default();
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(rest) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&self.cookie_name))
+            else {
+                continue;
+            };
+            let path = entry.path();
+            let outcome = if rest.contains(TEMP_MARKER) {
+                remove_stale_temp(&path, rules)
+                    .map(|removed| swept.temp_files += u64::from(removed))
+            } else if let Some(key) =
+                SessionKey::from_cookie(rest).filter(SessionKey::is_django_syntax)
+            {
+                self.remove_if_expired(key.as_str(), &path, rules)
+                    .map(|removed| swept.sessions += u64::from(removed))
+            } else {
+                Ok(()) // not a session file: a short or foreign name, as Django skips
+            };
+            if let Err(err) = outcome {
+                // One unreadable file must not stop the sweep of the others.
+                tracing::warn!(backend = NAME, error = %err, "could not sweep a session file");
+            }
+        }
+        Ok(swept)
+    }
+
+    fn remove_if_expired(&self, key: &str, path: &Path, rules: SweepRules) -> io::Result<bool> {
+        if !is_expired(path, rules)? {
+            return Ok(false);
+        }
+        self.locks
+            .with(key, || Ok(is_expired(path, rules)? && self.remove(key)?))
+    }
+}
+
+/// True when the session file at `path` exists and is expired by `rules`.
+fn is_expired(path: &Path, rules: SweepRules) -> io::Result<bool> {
+    let Some(head) = read_head(path)? else {
+        return Ok(false);
+    };
+    if let Some(header) = framed::parse(&head) {
+        return Ok(header.expires_at_micros <= framed::micros(rules.now));
+    }
+    older_than(path, rules.unreadable_age, rules.now)
+}
+
+fn remove_stale_temp(path: &Path, rules: SweepRules) -> io::Result<bool> {
+    if !older_than(path, rules.temp_grace, rules.now)? {
+        return Ok(false);
+    }
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// True when the file at `path` was last written at least `age` before `now`.
+fn older_than(path: &Path, age: Duration, now: OffsetDateTime) -> io::Result<bool> {
+    let modified = match fs::metadata(path).and_then(|meta| meta.modified()) {
+        Ok(modified) => modified,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(err) => return Err(err),
+    };
+    let now = SystemTime::from(now);
+    Ok(modified
+        .checked_add(age)
+        .is_some_and(|deadline| deadline <= now))
+}
