@@ -14,7 +14,8 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 /// | `cache` with `SESSION_CACHE_URL=memory://` | [`MokaBackend`](session_cache::MokaBackend) | — | `moka` (default) |
 /// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
 /// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
-/// | `file`, `signed_cookies` | not built yet (roadmap steps 5–6): refused at start-up | | |
+/// | `file` | [`FileBackend`](session_file::FileBackend): `<cookie name><key>` files | `SESSION_FILE_PATH` (default: the system temporary directory), `SESSION_COOKIE_NAME`, `SESSION_COOKIE_AGE` (age of unreadable files) | `file` (default) |
+/// | `signed_cookies` | not built yet (roadmap step 6): refused at start-up | | |
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -97,6 +98,7 @@ impl Engine {
             EngineKind::Db => self.db().await,
             EngineKind::Cache => self.cache(),
             EngineKind::CachedDb => self.cached_db().await,
+            EngineKind::File => self.file(),
             other => Err(Error::config(
                 "SESSION_ENGINE",
                 format!("the {} engine is not built yet", other.as_str()),
@@ -180,6 +182,30 @@ impl Engine {
         Err(Error::config(
             "SESSION_ENGINE",
             "cached_db needs the cargo feature moka or redis, and sqlite, postgres or mysql",
+        ))
+    }
+
+    /// `file`: the directory of `SESSION_FILE_PATH`, Django's default being the temp dir.
+    #[cfg(feature = "file")]
+    fn file(self) -> Result<Arc<dyn Backend>> {
+        let path = (self.settings.file_path.clone()).unwrap_or_else(std::env::temp_dir);
+        let unreadable_age =
+            std::time::Duration::from_secs(self.settings.cookie_age.unsigned_abs());
+        Ok(Arc::new(
+            session_file::FileBackend::builder(path)
+                .cookie_name(self.settings.cookie_name.clone())
+                .unreadable_age(unreadable_age)
+                .clock(self.clock)
+                .key_generator(self.keys)
+                .build()?,
+        ))
+    }
+
+    #[cfg(not(feature = "file"))]
+    fn file(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_ENGINE",
+            "the file engine needs the cargo feature file",
         ))
     }
 

@@ -31,6 +31,10 @@ pub use session_cache::{RedisBackend, RedisBackendBuilder};
 #[cfg(any(feature = "moka", feature = "redis"))]
 pub use session_cache::{CachedBackend, SessionCache};
 
+/// The file engine: one file per session.
+#[cfg(feature = "file")]
+pub use session_file::{FileBackend, FileBackendBuilder};
+
 /// The db engine (Django's default): PostgreSQL, SQLite, MySQL/MariaDB over sqlx.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use session_db::{DbBackend, DbBackendBuilder, DbPool};

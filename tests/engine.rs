@@ -97,7 +97,7 @@ async fn the_cache_engine_on_memory_is_moka() {
 
 #[tokio::test]
 async fn engines_not_built_yet_are_refused_by_name() {
-    for engine in ["file", "signed_cookies"] {
+    for engine in ["signed_cookies"] {
         let settings = settings(&[("SESSION_ENGINE", engine)]);
         match Engine::from_settings(&settings).await {
             Err(Error::Config { setting, reason }) => {
@@ -106,6 +106,37 @@ async fn engines_not_built_yet_are_refused_by_name() {
             }
             other => panic!("{engine}: {other:?}"),
         }
+    }
+}
+
+#[tokio::test]
+async fn the_file_engine_writes_cookie_named_files_in_session_file_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let file_settings = settings(&[
+        ("SESSION_ENGINE", "django.contrib.sessions.backends.file"),
+        ("SESSION_FILE_PATH", path),
+        ("SESSION_COOKIE_NAME", "appsid"),
+    ]);
+    round_trip(&file_settings).await;
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("appsid"))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+
+    let missing = dir.path().join("missing");
+    let misconfigured = settings(&[
+        ("SESSION_ENGINE", "file"),
+        ("SESSION_FILE_PATH", missing.to_str().unwrap()),
+    ]);
+    match Engine::from_settings(&misconfigured).await {
+        Err(Error::Config { setting, reason }) => {
+            assert_eq!(setting, "SESSION_FILE_PATH");
+            assert!(reason.contains("missing"), "{reason}");
+        }
+        other => panic!("{other:?}"),
     }
 }
 

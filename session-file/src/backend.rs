@@ -35,9 +35,11 @@ const MAX_CREATE_ATTEMPTS: usize = 10_000;
 /// - Crash-safe writes: a temporary file in the same directory, `fsync`, then a rename over
 ///   the old file. Readers never see a partial file; a crash leaves the old session or the new
 ///   one.
-/// - Conditional saves, across threads, backends and processes on one directory: every write
-///   holds an advisory lock on one of 32 lock files (`.sessions-lock-NN`) picked by the key, so
-///   of two saves of one version exactly one wins, and a deleted session is never written back.
+/// - Conditional saves, across threads, backends and processes on one directory: the check of
+///   the stored version and liveness and the rename run under an advisory lock on one of 32
+///   lock files (`.sessions-lock-NN`) picked by the key, so of two saves of one version exactly
+///   one wins, and a deleted session is never written back. The write and its `fsync` happen
+///   before the lock is taken, so a slow disk does not hold other writers up.
 ///   Advisory locks need a local file system (NFS and other network file systems may ignore
 ///   them).
 /// - Every expiry is honoured, integer `set_expiry` included (Django's is not, #19201):

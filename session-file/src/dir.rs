@@ -3,6 +3,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use session_core::codec::framed::MAX_HEADER_BYTES;
 
@@ -39,30 +40,20 @@ impl SessionDir {
         read_head(&self.file_of(key))
     }
 
-    /// Replaces the file of `key` with `bytes`, crash-safely: a temporary file in the same
-    /// directory is written, flushed to disk (unless `sync_writes` is off) and renamed over the
-    /// old one, so readers and crashes see the old file or the new one, never a mix. Call it
-    /// under the key's lock.
-    pub(crate) fn replace(&self, key: &str, bytes: &[u8]) -> io::Result<()> {
+    /// Writes `bytes` as the next content of the file of `key`, crash-safely: into a temporary
+    /// file in the same directory, flushed to disk unless `sync_writes` is off. Nothing is
+    /// visible until [`Staged::commit`] renames it over the old file, so readers and crashes see
+    /// the old file or the new one, never a mix. Needs no lock: the slow part (the write and
+    /// its flush) stays out of the critical section.
+    pub(crate) fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<Staged> {
         let target = self.file_of(key);
-        let (temp_path, mut temp) = self.create_temp(&target)?;
-        let written = temp
-            .write_all(bytes)
-            .and_then(|()| {
-                if self.sync_writes {
-                    temp.sync_data()
-                } else {
-                    Ok(())
-                }
-            })
-            .and_then(|()| {
-                drop(temp);
-                fs::rename(&temp_path, &target)
-            });
-        if written.is_err() {
-            let _ = fs::remove_file(&temp_path);
+        let (temp, mut file) = self.create_temp(&target)?;
+        let staged = Staged { temp, target };
+        file.write_all(bytes)?;
+        if self.sync_writes {
+            file.sync_data()?;
         }
-        written
+        Ok(staged)
     }
 
     /// Removes the file of `key`; true when there was one. Call it under the key's lock.
@@ -74,13 +65,13 @@ impl SessionDir {
         }
     }
 
-    /// A new temporary file next to `target`: `<target name>_out_<random>`, mode 0600.
+    /// A new temporary file next to `target`: `<target name>_out_<unique>`, mode 0600.
     fn create_temp(&self, target: &Path) -> io::Result<(PathBuf, File)> {
         let mut name = target.as_os_str().to_owned();
         name.push(TEMP_MARKER);
         for _ in 0..8 {
             let mut path = name.clone();
-            path.push(random_suffix()?);
+            path.push(unique_suffix());
             let path = PathBuf::from(path);
             let mut options = OpenOptions::new();
             options.write(true).create_new(true);
@@ -96,6 +87,31 @@ impl SessionDir {
             io::ErrorKind::AlreadyExists,
             "no free temporary file name",
         ))
+    }
+}
+
+/// A written temporary file waiting to replace its session's file; removed if dropped
+/// uncommitted (a refused save, a failed write).
+pub(crate) struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Renames the temporary file over the session's file (atomic). Call it under the key's
+    /// lock, after checking what the file holds.
+    pub(crate) fn commit(self) -> io::Result<()> {
+        let renamed = fs::rename(&self.temp, &self.target);
+        if renamed.is_ok() {
+            std::mem::forget(self);
+        }
+        renamed
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.temp);
     }
 }
 
@@ -130,13 +146,10 @@ fn absent_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {
     }
 }
 
-/// Ten characters of `[a-z0-9]` from the OS CSPRNG.
-fn random_suffix() -> io::Result<String> {
-    const ALPHABET: &[u8; 36] = session_core::KEY_ALPHABET;
-    let mut bytes = [0u8; 10];
-    getrandom::fill(&mut bytes).map_err(io::Error::other)?;
-    Ok(bytes
-        .iter()
-        .map(|byte| char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]))
-        .collect())
+/// A name part no other write uses: this process's id and a per-process counter (a crashed
+/// process's leftover under a reused id only costs one more try).
+fn unique_suffix() -> String {
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let write = WRITES.fetch_add(1, Ordering::Relaxed);
+    format!("{:x}x{write:x}", std::process::id())
 }

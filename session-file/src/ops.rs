@@ -1,6 +1,7 @@
-//! The engine's operations on the directory, run on a blocking thread. Every write holds the
-//! session's stripe lock, so the check of version and liveness and the rename that follows are
-//! one step for every writer of the directory, in this process or another.
+//! The engine's operations on the directory, run on a blocking thread. Every write stages its
+//! new file first, then holds the session's stripe lock for the check of version and liveness
+//! and the rename that follows: one step for every writer of the directory, in this process or
+//! another.
 
 use std::io;
 
@@ -11,6 +12,9 @@ use crate::dir::SessionDir;
 
 /// The engine's name in errors and logs.
 pub(crate) const NAME: &str = "file";
+
+/// A touch that keeps meeting other writers gives up with a conflict after this many reads.
+const MAX_TOUCH_ATTEMPTS: usize = 16;
 
 /// Why a conditional write did not happen.
 pub(crate) enum Refused {
@@ -54,12 +58,13 @@ impl SessionDir {
 
     /// Writes `bytes` as the new session `key`; false when a file (live or not) is there.
     pub(crate) fn create(&self, key: &str, bytes: &[u8]) -> Result<bool> {
+        let staged = self.stage(key, bytes).map_err(failed)?;
         self.locks
             .with(key, || {
                 if self.file_of(key).try_exists()? {
                     return Ok(false);
                 }
-                self.replace(key, bytes).map(|()| true)
+                staged.commit().map(|()| true)
             })
             .map_err(failed)
     }
@@ -73,31 +78,51 @@ impl SessionDir {
         now_micros: i64,
         bytes: &[u8],
     ) -> Result<std::result::Result<(), Refused>> {
+        let staged = self.stage(key, bytes).map_err(failed)?;
         self.locks
             .with(key, || {
                 let head = self.read_head(key)?;
                 match live_header(head.as_deref(), now_micros) {
                     None => Ok(Err(Refused::Gone)),
                     Some(header) if header.version != expected => Ok(Err(Refused::Conflict)),
-                    Some(_) => self.replace(key, bytes).map(Ok),
+                    Some(_) => staged.commit().map(Ok),
                 }
             })
             .map_err(failed)
     }
 
     /// Moves the expiry of the live record of `key` to `expires_at_micros`, keeping its bytes
-    /// and version; false when there is no live record.
+    /// and version; false when there is no live record. The new file is written outside the
+    /// lock, then renamed under it if the file still holds what was read (else read again).
     pub(crate) fn touch(&self, key: &str, now_micros: i64, expires_at_micros: i64) -> Result<bool> {
-        self.locks
-            .with(key, || {
-                let bytes = self.read(key)?;
-                let Some(header) = live_header(bytes.as_deref(), now_micros) else {
-                    return Ok(false);
-                };
-                let moved = framed::frame(header.version, expires_at_micros, header.record);
-                self.replace(key, &moved).map(|()| true)
-            })
-            .map_err(failed)
+        for _ in 0..MAX_TOUCH_ATTEMPTS {
+            let bytes = self.read(key).map_err(failed)?;
+            let Some(read) = live_header(bytes.as_deref(), now_micros) else {
+                return Ok(false);
+            };
+            let moved = framed::frame(read.version, expires_at_micros, read.record);
+            let staged = self.stage(key, &moved).map_err(failed)?;
+            let committed = self
+                .locks
+                .with(key, || {
+                    let head = self.read_head(key)?;
+                    let now = framed::parse(head.as_deref().unwrap_or_default());
+                    let unchanged = now.is_some_and(|now| {
+                        (now.version, now.expires_at_micros)
+                            == (read.version, read.expires_at_micros)
+                    });
+                    if unchanged {
+                        staged.commit().map(|()| true)
+                    } else {
+                        Ok(false)
+                    }
+                })
+                .map_err(failed)?;
+            if committed {
+                return Ok(true);
+            }
+        }
+        Err(Error::Conflict)
     }
 
     /// Removes the file of `key`, if any.
@@ -109,9 +134,8 @@ impl SessionDir {
 
     /// Writes `bytes` as the file of `key`, whatever is there.
     pub(crate) fn write_raw(&self, key: &str, bytes: &[u8]) -> Result<()> {
-        self.locks
-            .with(key, || self.replace(key, bytes))
-            .map_err(failed)
+        let staged = self.stage(key, bytes).map_err(failed)?;
+        self.locks.with(key, || staged.commit()).map_err(failed)
     }
 }
 

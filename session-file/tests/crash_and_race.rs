@@ -139,6 +139,15 @@ async fn two_backends_on_one_directory_race_and_exactly_one_wins() {
         assert!(first.load(&key).await.unwrap().is_none(), "round {round}");
         assert!(!first.file_of(&key).unwrap().exists(), "round {round}");
     }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().contains("_out_"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "refused saves leave no temporary file"
+    );
 }
 
 /// Two processes increment one counter in one session through `Session::modify`, each many
