@@ -58,6 +58,7 @@ mod key;
 pub mod record;
 pub mod session;
 pub mod settings;
+pub mod signing;
 
 pub use backend::{Backend, Capabilities};
 #[cfg(feature = "test-util")]
