@@ -15,7 +15,8 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 /// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
 /// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
 /// | `file` | [`FileBackend`](session_file::FileBackend): `<cookie name><key>` files | `SESSION_FILE_PATH` (default: the system temporary directory), `SESSION_COOKIE_NAME`, `SESSION_COOKIE_AGE` (age of unreadable files) | `file` (default) |
-/// | `signed_cookies` | not built yet (roadmap step 6): refused at start-up | | |
+/// | `signed_cookies` | [`SignedCookieBackend`](session_cookie::SignedCookieBackend): Django's signed cookie | `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `SESSION_COOKIE_AGE` | `cookie` (default) |
+/// | `encrypted_cookies` (ours) | [`EncryptedCookieBackend`](session_cookie::EncryptedCookieBackend): XChaCha20-Poly1305, the cookie name bound in | the same, and `SESSION_COOKIE_NAME` | `cookie` (default) |
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -99,6 +100,7 @@ impl Engine {
             EngineKind::Cache => self.cache(),
             EngineKind::CachedDb => self.cached_db().await,
             EngineKind::File => self.file(),
+            EngineKind::SignedCookies | EngineKind::EncryptedCookies => self.cookie(),
             other => Err(Error::config(
                 "SESSION_ENGINE",
                 format!("the {} engine is not built yet", other.as_str()),
@@ -206,6 +208,41 @@ impl Engine {
         Err(Error::config(
             "SESSION_ENGINE",
             "the file engine needs the cargo feature file",
+        ))
+    }
+
+    /// `signed_cookies` / `encrypted_cookies`: sealed with `SECRET_KEY`, opened with it or a
+    /// fallback.
+    #[cfg(feature = "cookie")]
+    fn cookie(self) -> Result<Arc<dyn Backend>> {
+        use session_core::signing::Keyring;
+        let keys = Keyring::new(
+            self.settings.secret_key.clone(),
+            self.settings.secret_key_fallbacks.clone(),
+        )?;
+        let age = self.settings.cookie_age;
+        Ok(match self.settings.engine {
+            EngineKind::EncryptedCookies => Arc::new(
+                session_cookie::EncryptedCookieBackend::encrypted(
+                    &keys,
+                    &self.settings.cookie_name,
+                )
+                .with_cookie_age(age)
+                .with_clock(self.clock),
+            ),
+            _ => Arc::new(
+                session_cookie::SignedCookieBackend::signed(&keys)
+                    .with_cookie_age(age)
+                    .with_clock(self.clock),
+            ),
+        })
+    }
+
+    #[cfg(not(feature = "cookie"))]
+    fn cookie(self) -> Result<Arc<dyn Backend>> {
+        Err(Error::config(
+            "SESSION_ENGINE",
+            "the cookie engines need the cargo feature cookie",
         ))
     }
 

@@ -35,6 +35,10 @@ pub use session_cache::{CachedBackend, SessionCache};
 #[cfg(feature = "file")]
 pub use session_file::{FileBackend, FileBackendBuilder};
 
+/// The cookie engines: Django's signed cookies, and encrypted cookies.
+#[cfg(feature = "cookie")]
+pub use session_cookie::{EncryptedCookieBackend, SignedCookieBackend};
+
 /// The db engine (Django's default): PostgreSQL, SQLite, MySQL/MariaDB over sqlx.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use session_db::{DbBackend, DbBackendBuilder, DbPool};

@@ -1,7 +1,24 @@
-//! # session-cookie (skeleton)
+//! # session-cookie
 //!
-//! Django's `signed_cookies` engine for `sessions`: the whole session in the cookie, signed
-//! byte-compatibly with `django.core.signing`, with an optional AEAD-encrypted mode and
-//! zero-downtime key rotation through fallback keys.
+//! Sessions kept in the cookie, for `sessions`:
 //!
-//! This crate is a placeholder until step 6 of the roadmap lands; it exports nothing yet.
+//! - [`SignedCookieBackend`]: Django's `signed_cookies` engine byte for byte (same salt, same
+//!   signing, same compression rule): a Django app and a Rust service read each other's
+//!   cookies. The client can read the data, not change it.
+//! - [`EncryptedCookieBackend`]: the same engine with XChaCha20-Poly1305, so the client can
+//!   neither read nor change it, the cookie name bound in.
+//!
+//! Both rotate keys without downtime: `SECRET_KEY` seals, `SECRET_KEY_FALLBACKS` still open
+//! (a [`Keyring`](session_core::signing::Keyring)), and a cookie opened with a fallback is
+//! sealed with the current key at its next save. Both refuse a cookie older than
+//! `SESSION_COOKIE_AGE` and, unlike Django's, one past its own `set_expiry`.
+
+mod backend;
+mod encrypted;
+mod signed;
+
+pub use backend::{
+    CookieBackend, CookieCodec, DEFAULT_COOKIE_AGE, DEFAULT_COOKIE_NAME, MAX_TOKEN_BYTES,
+};
+pub use encrypted::{Encrypted, EncryptedCookieBackend, FORMAT_VERSION};
+pub use signed::{SIGNED_COOKIES_SALT, Signed, SignedCookieBackend};

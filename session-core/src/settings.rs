@@ -34,7 +34,8 @@ pub const CONFIG_ENV: &str = "SESSIONS_CONFIG";
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Settings {
-    /// `SESSION_ENGINE`: `db` (default), `cache`, `cached_db`, `file`, `signed_cookies`, or
+    /// `SESSION_ENGINE`: `db` (default), `cache`, `cached_db`, `file`, `signed_cookies`
+    /// (`encrypted_cookies`, ours, too), or
     /// Django's dotted paths (`django.contrib.sessions.backends.db`).
     #[serde(rename = "SESSION_ENGINE")]
     pub engine: EngineKind,
@@ -353,6 +354,8 @@ pub enum EngineKind {
     File,
     /// `signed_cookies`: the session in a signed cookie.
     SignedCookies,
+    /// `encrypted_cookies` (ours, not Django's): the session in an encrypted cookie.
+    EncryptedCookies,
 }
 
 impl EngineKind {
@@ -364,6 +367,7 @@ impl EngineKind {
             Self::CachedDb => "cached_db",
             Self::File => "file",
             Self::SignedCookies => "signed_cookies",
+            Self::EncryptedCookies => "encrypted_cookies",
         }
     }
 }
@@ -381,8 +385,9 @@ impl FromStr for EngineKind {
             "cached_db" => Ok(Self::CachedDb),
             "file" => Ok(Self::File),
             "signed_cookies" => Ok(Self::SignedCookies),
+            "encrypted_cookies" => Ok(Self::EncryptedCookies),
             _ => Err(format!(
-                "unknown engine {value:?}; expected db, cache, cached_db, file or signed_cookies"
+                "unknown engine {value:?}; expected db, cache, cached_db, file, signed_cookies or encrypted_cookies"
             )),
         }
     }

@@ -615,12 +615,19 @@ impl Session {
     }
 
     /// Moves the stored expiry as a save would, without rewriting the data (for
-    /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key.
+    /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key. On an
+    /// engine without server state (cookies) the new expiry needs a new cookie: it saves.
     ///
     /// # Errors
     /// [`Error::Gone`] when the record is gone; store errors.
     pub async fn touch(&self) -> Result<()> {
         let store = &self.shared.store;
+        if !store.backend.capabilities().server_side {
+            return match self.key() {
+                Some(_) => self.save().await,
+                None => Ok(()),
+            };
+        }
         let (key, expires_at) = {
             let state = self.loaded().await?;
             let Some(key) = state.key.clone() else {
