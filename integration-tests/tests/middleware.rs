@@ -21,6 +21,8 @@ use tower::{ServiceExt, service_fn};
 enum Kind {
     Moka,
     Sqlite,
+    /// Django's signed cookies: no server state, so only the cookie cases run on it.
+    SignedCookie,
 }
 
 struct Harness {
@@ -29,6 +31,7 @@ struct Harness {
     moka: Option<Arc<MokaBackend>>,
     store: SessionStore,
     settings: Settings,
+    clock: MockClock,
 }
 
 impl Harness {
@@ -52,6 +55,16 @@ impl Harness {
                 db.migrate().await.unwrap();
                 (Arc::new(db.clone()), Some(db), None)
             }
+            Kind::SignedCookie => {
+                let keys = sessions::core::signing::Keyring::new(
+                    sessions::core::settings::Secret::new(COOKIE_SECRET),
+                    Vec::new(),
+                )
+                .unwrap();
+                let backend =
+                    sessions::SignedCookieBackend::signed(&keys).with_clock(clock.shared());
+                (Arc::new(backend), None, None)
+            }
         };
         let store = SessionStore::new(backend.clone()).with_clock(clock.shared());
         Self {
@@ -60,6 +73,7 @@ impl Harness {
             moka,
             store,
             settings,
+            clock,
         }
     }
 
@@ -139,6 +153,8 @@ fn key_of(set_cookie: &str) -> String {
         .trim_start_matches("sessionid=")
         .to_owned()
 }
+
+const COOKIE_SECRET: &str = "middleware-test-secret-key-middleware-test-secret-key-012";
 
 const DELETE: &str =
     "sessionid=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax";
@@ -486,6 +502,102 @@ async fn a_cookie_over_4096_bytes_is_never_sent(kind: Kind) {
     assert_eq!(set_cookie(&r), None);
 }
 
+/// On the signed cookie engine the session travels in the cookie: each change re-signs it, and
+/// the next request reads what the last one wrote.
+#[tokio::test]
+async fn cookie_sessions_travel_in_the_cookie() {
+    let h = Harness::new(Kind::SignedCookie).await;
+    let first = h
+        .request(None, |s: Session| async move {
+            s.insert("cart", ["apple"]).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    let token = key_of(&set_cookie(&first).unwrap());
+    assert_eq!(
+        token.matches(':').count(),
+        2,
+        "Django's signed format: {token}"
+    );
+    let second = h
+        .request(
+            Some(&format!("sessionid={token}")),
+            |s: Session| async move {
+                s.modify("cart", |cart: Option<Vec<String>>| {
+                    let mut cart = cart.unwrap_or_default();
+                    cart.push("pear".into());
+                    cart
+                })
+                .await
+                .unwrap();
+                StatusCode::OK
+            },
+        )
+        .await;
+    let next = key_of(&set_cookie(&second).unwrap());
+    assert_ne!(next, token);
+    let seen = h.store.session(Some(&next));
+    assert_eq!(
+        seen.get::<Vec<String>>("cart").await.unwrap(),
+        Some(vec!["apple".to_owned(), "pear".to_owned()])
+    );
+    let logout = h
+        .request(
+            Some(&format!("sessionid={next}")),
+            |s: Session| async move {
+                s.flush().await.unwrap();
+                StatusCode::OK
+            },
+        )
+        .await;
+    assert_eq!(set_cookie(&logout).as_deref(), Some(DELETE));
+}
+
+/// A session too large for its cookie is a 500 with no `Set-Cookie`, never a cookie the
+/// browser would drop.
+#[tokio::test]
+async fn a_cookie_session_too_large_is_500_without_a_cookie() {
+    let h = Harness::new(Kind::SignedCookie).await;
+    let r = h
+        .request(None, |s: Session| async move {
+            let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+            let noise: String = (0..6000)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'a' + u8::try_from(state % 26).unwrap())
+                })
+                .collect();
+            s.insert("blob", noise).await.unwrap();
+            StatusCode::OK
+        })
+        .await;
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(set_cookie(&r), None);
+}
+
+/// `SESSION_SAVE_EVERY_REQUEST` on an untouched cookie session re-signs it with a fresh
+/// timestamp (there is nothing on the server to touch).
+#[tokio::test]
+async fn save_every_request_re_signs_an_untouched_cookie_session() {
+    let mut settings = Settings::default();
+    settings.save_every_request = true;
+    let h = Harness::with(Kind::SignedCookie, settings).await;
+    let token = h.stored().await;
+    h.clock.advance(time::Duration::seconds(10));
+    let r = h
+        .request(
+            Some(&format!("sessionid={token}")),
+            |_s: Session| async move { StatusCode::OK },
+        )
+        .await;
+    let resent = key_of(&set_cookie(&r).unwrap());
+    assert_ne!(resent, token, "signed again, 10 s later");
+    let seen = h.store.session(Some(&resent));
+    assert_eq!(seen.get::<i64>("a").await.unwrap(), Some(1));
+}
+
 /// Invalid settings fail when the layer is built, naming the setting.
 #[tokio::test]
 async fn invalid_cookie_settings_fail_at_start_up() {
@@ -514,6 +626,7 @@ async fn a_store_that_is_down_is_503() {
         moka: None,
         store: SessionStore::new(Arc::new(backend)),
         settings: Settings::default(),
+        clock: MockClock::default(),
     };
     let r = h
         .request(None, |s: Session| async move {

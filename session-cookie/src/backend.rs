@@ -53,11 +53,20 @@ pub trait CookieCodec: Send + Sync + fmt::Debug + 'static {
 ///   say so). A cookie that fails to open (tampered, truncated, expired, sealed with a key no
 ///   longer listed) loads as absent, with a warning, never a panic.
 /// - A token over [`MAX_TOKEN_BYTES`] is [`Error::TooLarge`]: no cookie a browser would drop.
-#[derive(Clone)]
 pub struct CookieBackend<C> {
     codec: std::sync::Arc<C>,
     cookie_age: i64,
     clock: SharedClock,
+}
+
+impl<C> Clone for CookieBackend<C> {
+    fn clone(&self) -> Self {
+        Self {
+            codec: std::sync::Arc::clone(&self.codec),
+            cookie_age: self.cookie_age,
+            clock: std::sync::Arc::clone(&self.clock),
+        }
+    }
 }
 
 impl<C: CookieCodec> fmt::Debug for CookieBackend<C> {
