@@ -51,7 +51,10 @@ static TEMP_NAMES: AtomicU64 = AtomicU64::new(0);
 
 fn replace(path: &Path, bytes: &[u8], sync: bool) {
     let mut temp = path.as_os_str().to_owned();
-    temp.push(format!("_out_{}", TEMP_NAMES.fetch_add(1, Ordering::Relaxed)));
+    temp.push(format!(
+        "_out_{}",
+        TEMP_NAMES.fetch_add(1, Ordering::Relaxed)
+    ));
     let temp = PathBuf::from(temp);
     let mut file = std::fs::File::create(&temp).unwrap();
     file.write_all(bytes).unwrap();
@@ -94,7 +97,10 @@ async fn cycle_table(parent: &Path, sync: bool) {
     for n in 0..SESSIONS {
         std::fs::write(raw_dir.join(format!("raw{n:032}")), &json).unwrap();
     }
-    let raw = Arc::new(Raw { dir: raw_dir.clone(), sync });
+    let raw = Arc::new(Raw {
+        dir: raw_dir.clone(),
+        sync,
+    });
     let ours_dir = fresh_dir(parent, &format!("ours-{sync}"));
     let backend = FileBackend::builder(&ours_dir)
         .sync_writes(sync)
@@ -103,20 +109,23 @@ async fn cycle_table(parent: &Path, sync: bool) {
     let ours = Arc::new(Engine::new(backend, SESSIONS).await);
 
     println!("\nFile cycle, {label}:\n");
-    println!(
-        "| row | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |"
-    );
+    println!("| row | 1 task: ops/s | 1 task: × limit | 32 tasks: ops/s | 32 tasks: × limit |");
     println!("|---|---:|---:|---:|---:|");
     let mut columns = Vec::new();
     for tasks in [1usize, 32] {
         let (raw, ours) = (&raw, &ours);
         columns.push(
-            compare(&format!("{label}, tasks {tasks}"), 2, ROUNDS, |which| async move {
-                match which {
-                    0 => measure(raw, tasks).await,
-                    _ => measure(ours, tasks).await,
-                }
-            })
+            compare(
+                &format!("{label}, tasks {tasks}"),
+                2,
+                ROUNDS,
+                |which| async move {
+                    match which {
+                        0 => measure(raw, tasks).await,
+                        _ => measure(ours, tasks).await,
+                    }
+                },
+            )
             .await,
         );
     }
@@ -179,7 +188,10 @@ fn full_decode_sweep(dir: &Path) -> u64 {
 
 async fn sweep_table(parent: &Path) {
     let dir = fresh_dir(parent, "sweep");
-    let backend = FileBackend::builder(&dir).sync_writes(false).build().unwrap();
+    let backend = FileBackend::builder(&dir)
+        .sync_writes(false)
+        .build()
+        .unwrap();
     fill(&backend, SWEEP_FILES, false).await;
     let half = (SWEEP_FILES / 2) as u64;
     let (mut ours, mut django) = (Vec::new(), Vec::new());
@@ -205,8 +217,13 @@ async fn sweep_table(parent: &Path) {
     println!("\nclear_expired over {SWEEP_FILES} files, half expired:\n");
     println!("| row | files/s | × Django-style sweep |");
     println!("|---|---:|---:|");
-    println!("| Django-style sweep: read + JSON-decode every file, remove the expired | {django:.0} | 1.00 |");
-    println!("| **ours: FileBackend::clear_expired (header only)** | {ours:.0} | {:.2} |", ours / django);
+    println!(
+        "| Django-style sweep: read + JSON-decode every file, remove the expired | {django:.0} | 1.00 |"
+    );
+    println!(
+        "| **ours: FileBackend::clear_expired (header only)** | {ours:.0} | {:.2} |",
+        ours / django
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

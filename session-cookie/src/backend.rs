@@ -6,7 +6,7 @@ use std::fmt;
 use serde_json::Value;
 use session_core::session::EXPIRY_KEY;
 use session_core::{
-    Backend, Capabilities, Data, Error, Expiry, Record, Result, SessionKey, SharedClock, Stored,
+    Backend, Capabilities, Error, Expiry, Record, Result, SessionKey, SharedClock, Stored,
     SystemClock, Version, async_trait,
 };
 use time::{Duration, OffsetDateTime};
@@ -28,7 +28,7 @@ pub trait CookieCodec: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// [`Error::Codec`] when it cannot be encoded.
-    fn seal(&self, dict: &Value, timestamp: i64) -> Result<String>;
+    fn seal(&self, dict: &SessionDict<'_>, timestamp: i64) -> Result<String>;
 
     /// The dict in `token` and its timestamp, when the token is genuine and was sealed at most
     /// `max_age` seconds before `now`; why not, otherwise.
@@ -108,20 +108,16 @@ impl<C: CookieCodec> CookieBackend<C> {
     }
 
     fn seal(&self, record: &Record) -> Result<Stored> {
-        let mut dict = Data::clone(&record.data);
-        if let Some(expiry) = record.expiry.to_json() {
-            dict.insert(EXPIRY_KEY.to_owned(), expiry);
-        }
         let token = self
             .codec
-            .seal(&Value::Object(dict), self.clock.now().unix_timestamp())?;
+            .seal(&SessionDict(record), self.clock.now().unix_timestamp())?;
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::TooLarge {
                 size: token.len(),
                 limit: MAX_TOKEN_BYTES,
             });
         }
-        let version = Version::token(token.as_str());
+        let version = version_of(&token);
         let key = SessionKey::from_cookie(&token).ok_or_else(|| {
             Error::codec(format!("{} made a value a cookie cannot carry", C::NAME))
         })?;
@@ -180,7 +176,7 @@ impl<C: CookieCodec> CookieBackend<C> {
             created_at: sealed_at,
             modified_at: sealed_at,
             expires_at,
-            version: Version::token(key.as_str()),
+            version: version_of(key.as_str()),
             handle: None,
         })
     }
@@ -196,6 +192,38 @@ impl<C: CookieCodec> CookieBackend<C> {
             Expiry::Default | Expiry::BrowserClose => cap,
         };
         own.min(cap)
+    }
+}
+
+/// A cookie's version: its tail, which holds the signature or the authentication tag (saves are
+/// not conditional on this engine; the version only tells two cookies apart).
+fn version_of(token: &str) -> Version {
+    let tail = token.len().saturating_sub(VERSION_CHARS);
+    Version::token(token.get(tail..).unwrap_or(token))
+}
+
+const VERSION_CHARS: usize = 43;
+
+/// The session dict as Django keeps it, serialized without copying: the record's data, then
+/// `_session_expiry` unless it is the default.
+#[derive(Debug)]
+pub struct SessionDict<'a>(pub &'a Record);
+
+impl serde::Serialize for SessionDict<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let record = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in record.data.iter() {
+            map.serialize_entry(key, value)?;
+        }
+        if let Some(expiry) = record.expiry.to_json() {
+            map.serialize_entry(EXPIRY_KEY, &expiry)?;
+        }
+        map.end()
     }
 }
 

@@ -23,16 +23,12 @@
 //! ```
 
 mod encoding;
+mod zlib;
 
-use std::fmt;
-use std::io::{Read, Write};
-
-use flate2::Compression;
-use flate2::read::ZlibDecoder;
-use flate2::write::ZlibEncoder;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 pub use encoding::{b62_decode, b62_encode, b64_decode, b64_encode, django_json};
 
@@ -43,7 +39,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Decompressed payloads larger than this are refused (the payload is signed, so only a holder
 /// of the key could make a zip bomb; the bound is defence in depth).
-pub const MAX_DECOMPRESSED_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_DECOMPRESSED_BYTES: usize = 16 * 1024 * 1024;
 
 /// A `SECRET_KEY` shorter than this is logged as weak (Django's own check, `security.W009`).
 pub const MIN_SECRET_KEY_LENGTH: usize = 50;
@@ -196,11 +192,19 @@ impl Signer {
     ///
     /// # Errors
     /// [`Error::Codec`] if `value` cannot be serialized or compressed.
-    pub fn dumps(&self, value: &Value, compress: bool, timestamp: i64) -> Result<String> {
+    pub fn dumps<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+        compress: bool,
+        timestamp: i64,
+    ) -> Result<String> {
         let json = django_json(value).map_err(Error::codec)?;
         let mut payload = String::with_capacity(json.len() * 4 / 3 + 60);
-        match compress.then(|| zlib(&json)).transpose()? {
-            Some(zipped) if zipped.len() + 1 < json.len() => {
+        match compress
+            .then(|| zlib::compress_if_it_pays(&json))
+            .transpose()?
+        {
+            Some(Some(zipped)) => {
                 payload.push('.');
                 payload.push_str(&b64_encode(&zipped));
             }
@@ -259,12 +263,6 @@ fn derived_mac(salt: &str, secret: &Secret) -> HmacSha256 {
     <HmacSha256 as hmac::digest::KeyInit>::new(&block.into())
 }
 
-fn zlib(json: &[u8]) -> Result<Vec<u8>> {
-    let mut encoder = ZlibEncoder::new(Vec::with_capacity(json.len()), Compression::new(6));
-    encoder.write_all(json).map_err(Error::codec)?;
-    encoder.finish().map_err(Error::codec)
-}
-
 fn decode_payload(payload: &str) -> std::result::Result<Value, crate::BoxError> {
     let (compressed, b64) = match payload.strip_prefix('.') {
         Some(rest) => (true, rest),
@@ -272,14 +270,7 @@ fn decode_payload(payload: &str) -> std::result::Result<Value, crate::BoxError> 
     };
     let bytes = b64_decode(b64).ok_or("bad base64")?;
     let json = if compressed {
-        let mut out = Vec::with_capacity(bytes.len() * 3);
-        ZlibDecoder::new(bytes.as_slice())
-            .take(MAX_DECOMPRESSED_BYTES + 1)
-            .read_to_end(&mut out)?;
-        if out.len() as u64 > MAX_DECOMPRESSED_BYTES {
-            return Err("decompressed payload too large".into());
-        }
-        out
+        zlib::decompress(&bytes, MAX_DECOMPRESSED_BYTES)?
     } else {
         bytes
     };
