@@ -35,11 +35,12 @@ pub struct SessionKey(Arc<str>);
 
 /// The bytes a key may hold: visible ASCII except `;`, `,`, `"` and `\\` (a table, so the
 /// check of a 4 KB cookie-engine key stays cheap).
+#[allow(clippy::cast_lossless)] // `usize::from` is not usable in a const block
 static COOKIE_SAFE: [bool; 256] = {
     let mut table = [false; 256];
-    let mut b = 0x21;
+    let mut b: u8 = 0x21;
     while b < 0x7f {
-        table[b] = !matches!(b as u8, b';' | b',' | b'"' | b'\\');
+        table[b as usize] = !matches!(b, b';' | b',' | b'"' | b'\\');
         b += 1;
     }
     table

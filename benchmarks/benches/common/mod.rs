@@ -102,7 +102,7 @@ pub async fn measure<C: Candidate>(candidate: &Arc<C>, tasks: usize) -> f64 {
                 candidate.cycle(i).await;
                 i = i.wrapping_add(104_729);
                 ops += 1;
-                if ops % YIELD_EVERY == 0 {
+                if ops.is_multiple_of(YIELD_EVERY) {
                     tokio::task::yield_now().await;
                 }
             }
