@@ -68,9 +68,11 @@ pub mod cases;
 mod context;
 mod macros;
 pub mod services;
+mod text;
 
 pub use context::{Fixture, RawAccess, TestContext, Unavailable, run};
 pub use session_core::MockClock;
+pub use text::incompressible_text;
 
 #[doc(hidden)]
 pub mod __private {

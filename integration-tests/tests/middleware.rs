@@ -560,15 +560,7 @@ async fn a_cookie_session_too_large_is_500_without_a_cookie() {
     let h = Harness::new(Kind::SignedCookie).await;
     let r = h
         .request(None, |s: Session| async move {
-            let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-            let noise: String = (0..6000)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    char::from(b'a' + u8::try_from(state % 26).unwrap())
-                })
-                .collect();
+            let noise = session_conformance::incompressible_text(6000);
             s.insert("blob", noise).await.unwrap();
             StatusCode::OK
         })

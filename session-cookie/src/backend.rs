@@ -215,14 +215,8 @@ impl serde::Serialize for SessionDict<'_> {
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let record = self.0;
         let mut map = serializer.serialize_map(None)?;
-        for (key, value) in record.data.iter() {
-            map.serialize_entry(key, value)?;
-        }
-        if let Some(expiry) = record.expiry.to_json() {
-            map.serialize_entry(EXPIRY_KEY, &expiry)?;
-        }
+        session_core::codec::serialize_django_entries(&mut map, self.0)?;
         map.end()
     }
 }

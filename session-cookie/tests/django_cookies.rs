@@ -172,15 +172,7 @@ async fn a_session_too_large_for_a_cookie_is_too_large() {
         SessionStore::new(Arc::new(backend(&keys(SECRET, &[]), &clock))).with_clock(clock.shared());
     let session = store.session(None);
     // Random-looking text: compression cannot bring it under the limit.
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let noise: String = (0..6000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            char::from(b'a' + u8::try_from(state % 26).unwrap())
-        })
-        .collect();
+    let noise = session_conformance::incompressible_text(6000);
     session.insert("blob", noise).await.unwrap();
     match session.save().await {
         Err(Error::TooLarge { size, limit }) => {

@@ -59,6 +59,25 @@ impl JsonCodec {
     }
 }
 
+/// Writes the entries of the dict Django keeps for `record` into `map`: the data in order,
+/// then `_session_expiry` unless the expiry is the default. Engines that store Django's dict
+/// (the cookie engines) serialize exactly this, without copying the data.
+///
+/// # Errors
+/// What `map` returns.
+pub fn serialize_django_entries<M: serde::ser::SerializeMap>(
+    map: &mut M,
+    record: &Record,
+) -> std::result::Result<(), M::Error> {
+    for (key, value) in record.data.iter() {
+        map.serialize_entry(key, value)?;
+    }
+    if let Some(expiry) = record.expiry.to_json() {
+        map.serialize_entry(EXPIRY_KEY, &expiry)?;
+    }
+    Ok(())
+}
+
 /// A record serialized as [`to_dict`] would build it, without copying the data.
 struct Folded<'a>(&'a Record);
 
@@ -70,12 +89,7 @@ impl serde::Serialize for Folded<'_> {
         use serde::ser::SerializeMap;
         let record = self.0;
         let mut map = serializer.serialize_map(None)?;
-        for (key, value) in record.data.iter() {
-            map.serialize_entry(key, value)?;
-        }
-        if let Some(expiry) = record.expiry.to_json() {
-            map.serialize_entry(EXPIRY_KEY, &expiry)?;
-        }
+        serialize_django_entries(&mut map, record)?;
         map.serialize_entry(CREATED_AT, &format_iso(record.created_at))?;
         map.serialize_entry(MODIFIED_AT, &format_iso(record.modified_at))?;
         map.serialize_entry(EXPIRES_AT, &format_iso(record.expires_at))?;
