@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use session_core::settings::EngineKind;
+use session_core::settings::{CodecKind, EngineKind};
 use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, SystemClock};
 
 /// Builds the backend `SESSION_ENGINE` names, from the other settings.
@@ -95,6 +95,17 @@ impl Engine {
     /// As [`Engine::from_settings`].
     pub async fn build(self) -> Result<Arc<dyn Backend>> {
         self.settings.validate()?;
+        if self.settings.codec == CodecKind::Django
+            && matches!(self.settings.engine, EngineKind::Cache | EngineKind::File)
+        {
+            return Err(Error::config(
+                "SESSION_CODEC",
+                format!(
+                    "django is not built yet for the {} engine (db, cached_db and the cookie engines have it)",
+                    self.settings.engine.as_str()
+                ),
+            ));
+        }
         match self.settings.engine {
             EngineKind::Db => self.db().await,
             EngineKind::Cache => self.cache(),
@@ -115,12 +126,16 @@ impl Engine {
 
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     async fn db_backend(self) -> Result<session_db::DbBackend> {
-        let backend = session_db::DbBackend::builder(self.settings.database_url.clone())
+        let mut builder = session_db::DbBackend::builder(self.settings.database_url.clone())
             .table(self.settings.db_table.clone())
             .clock(self.clock)
-            .key_generator(self.keys)
-            .build()
-            .await?;
+            .key_generator(self.keys);
+        if self.settings.codec == CodecKind::Django {
+            builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(
+                &self.settings.keyring()?,
+            ));
+        }
+        let backend = builder.build().await?;
         if self.migrate {
             backend.migrate().await?;
         }
@@ -215,11 +230,7 @@ impl Engine {
     /// fallback.
     #[cfg(feature = "cookie")]
     fn cookie(self) -> Result<Arc<dyn Backend>> {
-        use session_core::signing::Keyring;
-        let keys = Keyring::new(
-            self.settings.secret_key.clone(),
-            self.settings.secret_key_fallbacks.clone(),
-        )?;
+        let keys = self.settings.keyring()?;
         let age = self.settings.cookie_age;
         Ok(match self.settings.engine {
             EngineKind::EncryptedCookies => Arc::new(

@@ -16,7 +16,7 @@ async fn moka_over_sqlite(ctx: TestContext) -> Result<Fixture, Unavailable> {
         .clock(ctx.clock.shared())
         .key_generator(ctx.keys.clone())
         .build();
-    let store = common::db::db_backend(ctx, url, "sqlite").await?;
+    let store = common::db::db_backend(ctx, url, "sqlite", common::db::Codec::Json).await?;
     Ok(Fixture::new(CachedBackend::new(cache, store.clone()))
         .with_raw(common::db::RawDb(store.clone()))
         .with_cleanup(move || async move {
@@ -30,7 +30,8 @@ async fn moka_over_sqlite(ctx: TestContext) -> Result<Fixture, Unavailable> {
 async fn redis_over_postgres(ctx: TestContext) -> Result<Fixture, Unavailable> {
     let prefix = format!("{}:", ctx.namespace);
     let cache = common::redis::redis_backend(ctx.clone(), &redis_url(), &prefix, "redis").await?;
-    let store = common::db::db_backend(ctx, postgres_url(), "postgres").await?;
+    let store =
+        common::db::db_backend(ctx, postgres_url(), "postgres", common::db::Codec::Json).await?;
     Ok(Fixture::new(CachedBackend::new(cache, store.clone()))
         .with_raw(common::db::RawDb(store.clone()))
         .with_cleanup(move || async move {

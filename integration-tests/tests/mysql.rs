@@ -9,3 +9,14 @@ async fn mysql(ctx: TestContext) -> Result<Fixture, Unavailable> {
 }
 
 conformance_tests!(mysql);
+
+/// The suite again with Django's own `session_data` (`SESSION_CODEC=django`).
+mod django {
+    use super::*;
+
+    async fn mysql_django(ctx: TestContext) -> Result<Fixture, Unavailable> {
+        common::db::django_db_fixture(ctx, services::mysql_url(), "mysql").await
+    }
+
+    conformance_tests!(mysql_django);
+}

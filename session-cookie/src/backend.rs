@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde_json::Value;
+use session_core::codec::django::DjangoDict;
 use session_core::session::EXPIRY_KEY;
 use session_core::{
     Backend, Capabilities, Error, Expiry, Record, Result, SessionKey, SharedClock, Stored,
@@ -28,7 +29,7 @@ pub trait CookieCodec: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// [`Error::Codec`] when it cannot be encoded.
-    fn seal(&self, dict: &SessionDict<'_>, timestamp: i64) -> Result<String>;
+    fn seal(&self, dict: &DjangoDict<'_>, timestamp: i64) -> Result<String>;
 
     /// The dict in `token` and its timestamp, when the token is genuine and was sealed at most
     /// `max_age` seconds before `now`; why not, otherwise.
@@ -110,7 +111,7 @@ impl<C: CookieCodec> CookieBackend<C> {
     fn seal(&self, record: &Record) -> Result<Stored> {
         let token = self
             .codec
-            .seal(&SessionDict(record), self.clock.now().unix_timestamp())?;
+            .seal(&DjangoDict(record), self.clock.now().unix_timestamp())?;
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::TooLarge {
                 size: token.len(),
@@ -204,23 +205,6 @@ fn version_of(token: &str) -> Version {
 
 const VERSION_CHARS: usize = 43;
 
-/// The session dict as Django keeps it, serialized without copying: the record's data, then
-/// `_session_expiry` unless it is the default.
-#[derive(Debug)]
-pub struct SessionDict<'a>(pub &'a Record);
-
-impl serde::Serialize for SessionDict<'_> {
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(None)?;
-        session_core::codec::serialize_django_entries(&mut map, self.0)?;
-        map.end()
-    }
-}
-
 #[async_trait]
 impl<C: CookieCodec> Backend for CookieBackend<C> {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
@@ -272,5 +256,6 @@ impl<C: CookieCodec> Backend for CookieBackend<C> {
             .with_conditional_save(false)
             .with_native_expiry(true)
             .with_stores_bytes(false)
+            .with_keeps_created_at(false)
     }
 }

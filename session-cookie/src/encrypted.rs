@@ -9,7 +9,9 @@ use session_core::signing::{Keyring, b64_decode, b64_encode, django_json};
 use session_core::{Error, Result};
 use sha2::Sha256;
 
-use crate::backend::{CookieBackend, CookieCodec, SessionDict};
+use session_core::codec::django::DjangoDict;
+
+use crate::backend::{CookieBackend, CookieCodec};
 
 /// The format byte every token starts with; any other is refused (fails closed).
 pub const FORMAT_VERSION: u8 = 1;
@@ -80,7 +82,7 @@ impl CookieBackend<Encrypted> {
 impl CookieCodec for Encrypted {
     const NAME: &'static str = "encrypted_cookies";
 
-    fn seal(&self, dict: &SessionDict<'_>, timestamp: i64) -> Result<String> {
+    fn seal(&self, dict: &DjangoDict<'_>, timestamp: i64) -> Result<String> {
         let cipher = self
             .ciphers
             .first()

@@ -4,7 +4,9 @@ use serde_json::Value;
 use session_core::Result;
 use session_core::signing::{Keyring, Signer};
 
-use crate::backend::{CookieBackend, CookieCodec, SessionDict};
+use session_core::codec::django::DjangoDict;
+
+use crate::backend::{CookieBackend, CookieCodec};
 
 /// The salt Django's `signed_cookies` engine signs with.
 pub const SIGNED_COOKIES_SALT: &str = "django.contrib.sessions.backends.signed_cookies";
@@ -65,7 +67,7 @@ impl CookieBackend<Signed> {
 impl CookieCodec for Signed {
     const NAME: &'static str = "signed_cookies";
 
-    fn seal(&self, dict: &SessionDict<'_>, timestamp: i64) -> Result<String> {
+    fn seal(&self, dict: &DjangoDict<'_>, timestamp: i64) -> Result<String> {
         self.signer.dumps(dict, self.compress, timestamp)
     }
 

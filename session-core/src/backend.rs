@@ -110,6 +110,10 @@ pub struct Capabilities {
     pub native_expiry: bool,
     /// Records are stored encoded, so corrupt stored bytes are possible and must load as `None`.
     pub stores_bytes: bool,
+    /// `created_at` survives the store, so `SESSION_ABSOLUTE_AGE` counts from the session's
+    /// creation. False where only Django's dict is stored (Django mode, cookies): there the
+    /// creation time reads as the last save, and the absolute cap is not enforced.
+    pub keeps_created_at: bool,
 }
 
 impl Capabilities {
@@ -121,7 +125,15 @@ impl Capabilities {
             conditional_save: true,
             native_expiry: false,
             stores_bytes: true,
+            keeps_created_at: true,
         }
+    }
+
+    /// Sets [`Capabilities::keeps_created_at`].
+    #[must_use]
+    pub const fn with_keeps_created_at(mut self, yes: bool) -> Self {
+        self.keeps_created_at = yes;
+        self
     }
 
     /// Sets [`Capabilities::native_expiry`].

@@ -162,6 +162,7 @@ fn take_time(dict: &mut Data, key: &str) -> Result<OffsetDateTime> {
     }
 }
 
+pub mod django;
 pub mod framed;
 
 #[cfg(test)]

@@ -330,6 +330,14 @@ impl Settings {
         Ok(())
     }
 
+    /// `SECRET_KEY` and `SECRET_KEY_FALLBACKS` as a keyring.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `SECRET_KEY` when it is empty.
+    pub fn keyring(&self) -> Result<crate::signing::Keyring> {
+        crate::signing::Keyring::new(self.secret_key.clone(), self.secret_key_fallbacks.clone())
+    }
+
     /// The expiry settings as an [`ExpiryPolicy`].
     pub fn expiry_policy(&self) -> ExpiryPolicy {
         ExpiryPolicy {

@@ -38,6 +38,7 @@
     allow(unused, unreachable_code)
 )]
 
+mod payload;
 mod schema;
 mod store;
 
@@ -45,12 +46,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::codec::django::DjangoCodec;
 use session_core::{
-    Backend, Capabilities, Error, JsonCodec, KeyGenerator, Record, Result, SessionKey, SharedClock,
-    Stored, SystemClock, Version, async_trait,
+    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
+    SystemClock, async_trait,
 };
 use time::OffsetDateTime;
 
+use payload::{Expected, Payload};
 use schema::{Statements, check_table};
 pub use store::DbPool;
 
@@ -80,6 +83,7 @@ struct Inner {
     sql: Statements,
     clock: SharedClock,
     keys: KeyGenerator,
+    payload: Payload,
 }
 
 impl fmt::Debug for DbBackend {
@@ -107,6 +111,7 @@ pub struct DbBackendBuilder {
     keys: KeyGenerator,
     max_connections: u32,
     acquire_timeout: Duration,
+    payload: Payload,
 }
 
 impl fmt::Debug for DbBackendBuilder {
@@ -151,6 +156,14 @@ impl DbBackendBuilder {
         self
     }
 
+    /// Store Django's own `session_data` (`SESSION_CODEC=django`), signed by `codec`, so a
+    /// Django app reads and writes the same rows. Saves then check the stored text itself, so
+    /// a write Django made since our load is a conflict, not overwritten. Default: our JSON.
+    pub fn django_codec(mut self, codec: DjangoCodec) -> Self {
+        self.payload = Payload::Django(codec);
+        self
+    }
+
     /// Connects (lazily: the first connection is opened by the first query) and builds.
     ///
     /// # Errors
@@ -171,6 +184,7 @@ impl DbBackendBuilder {
                 sql,
                 clock: self.clock,
                 keys: self.keys,
+                payload: self.payload,
             }),
         })
     }
@@ -262,6 +276,7 @@ impl DbBackend {
             keys: KeyGenerator::random(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+            payload: Payload::Json,
         }
     }
 
@@ -326,22 +341,6 @@ impl DbBackend {
     fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
     }
-
-    /// The record's `session_data` as stored, with `version` as the version it will have.
-    fn encode(record: &Record, version: i64) -> Result<String> {
-        let mut stored = Record {
-            handle: None,
-            ..record.clone()
-        };
-        stored.version = Version::counter(version.unsigned_abs());
-        let bytes = JsonCodec.encode(&stored)?;
-        String::from_utf8(bytes).map_err(Error::codec)
-    }
-}
-
-fn version_of(record: &Record) -> Result<i64> {
-    let counter = record.version.as_counter().unwrap_or(0);
-    i64::try_from(counter).map_err(|_| Error::Conflict)
 }
 
 #[async_trait]
@@ -358,12 +357,8 @@ impl Backend for DbBackend {
         else {
             return Ok(None);
         };
-        match JsonCodec.decode(row.data.as_bytes()) {
-            Ok(mut record) => {
-                record.expires_at = row.expires_at; // `touch` moves only the column
-                record.version = Version::counter(row.version.unsigned_abs());
-                Ok(Some(record))
-            }
+        match self.inner.payload.decode(&row) {
+            Ok(record) => Ok(Some(record)),
             Err(err) => {
                 tracing::warn!(
                     backend = self.name(),
@@ -377,7 +372,7 @@ impl Backend for DbBackend {
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let data = Self::encode(&record, 1)?;
+        let (data, version) = self.inner.payload.encode(&record, 1, self.now())?;
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.inner.keys.generate()?;
             let inserted = self
@@ -392,10 +387,7 @@ impl Backend for DbBackend {
                 )
                 .await?;
             if inserted {
-                return Ok(Stored {
-                    key,
-                    version: Version::counter(1),
-                });
+                return Ok(Stored { key, version });
             }
         }
         Err(Error::backend(
@@ -406,20 +398,31 @@ impl Backend for DbBackend {
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         let key_text = key.django_syntax()?;
-        let version = version_of(&record)?;
-        let next = version.checked_add(1).ok_or(Error::Conflict)?;
-        let data = Self::encode(&record, next)?;
         let now = self.now();
         let sql = &self.inner.sql;
-        let changed = self
-            .inner
-            .pool
-            .update(sql, key_text, &data, record.expires_at, version, now)
-            .await?;
-        if changed == 1 {
+        let pool = &self.inner.pool;
+        let expected = self.inner.payload.expected(&record)?;
+        let changed = match expected {
+            Expected::Counter(current) => {
+                let next = current.checked_add(1).ok_or(Error::Conflict)?;
+                let (data, version) = self.inner.payload.encode(&record, next, now)?;
+                let changed = pool
+                    .update(sql, key_text, &data, record.expires_at, current, now)
+                    .await?;
+                (changed == 1).then_some(version)
+            }
+            Expected::Text(current) => {
+                let (data, version) = self.inner.payload.encode(&record, 0, now)?;
+                let changed = pool
+                    .update_if_data(sql, key_text, &data, record.expires_at, current, now)
+                    .await?;
+                (changed == 1).then_some(version)
+            }
+        };
+        if let Some(version) = changed {
             return Ok(Stored {
                 key: key.clone(),
-                version: Version::counter(next.unsigned_abs()),
+                version,
             });
         }
         // Nothing changed: gone (logged out, expired) or saved by someone else meanwhile.
@@ -445,7 +448,7 @@ impl Backend for DbBackend {
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         let old = old.django_syntax()?;
-        let data = Self::encode(&record, 1)?;
+        let (data, version) = self.inner.payload.encode(&record, 1, self.now())?;
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.inner.keys.generate()?;
             let done = self
@@ -461,10 +464,7 @@ impl Backend for DbBackend {
                 )
                 .await?;
             if done {
-                return Ok(Stored {
-                    key,
-                    version: Version::counter(1),
-                });
+                return Ok(Stored { key, version });
             }
         }
         Err(Error::backend(
@@ -501,5 +501,6 @@ impl Backend for DbBackend {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::server_side()
+            .with_keeps_created_at(matches!(self.inner.payload, Payload::Json))
     }
 }

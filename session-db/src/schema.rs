@@ -75,6 +75,8 @@ pub(crate) struct Statements {
     pub(crate) select: String,
     pub(crate) insert: String,
     pub(crate) update: String,
+    /// The conditional save of Django mode: the version is the stored `session_data` itself.
+    pub(crate) update_if_data: String,
     pub(crate) touch: String,
     pub(crate) probe: String,
     pub(crate) delete: String,
@@ -144,6 +146,11 @@ impl Statements {
                 format!("CREATE INDEX IF NOT EXISTS {index} ON {table} (expire_date)")
             }
         };
+        // MySQL compares text by collation (case-insensitive by default): compare bytes.
+        let exact_data = match dialect {
+            Dialect::MySql => "BINARY session_data",
+            Dialect::Postgres | Dialect::Sqlite => "session_data",
+        };
         let index_clause = match dialect {
             Dialect::MySql => format!(", INDEX {index} (expire_date)"),
             Dialect::Postgres | Dialect::Sqlite => String::new(),
@@ -157,6 +164,10 @@ impl Statements {
             update: format!(
                 "UPDATE {table} SET session_data = {p1}, expire_date = {p2}, version = version + 1 \
                  WHERE session_key = {p3} AND version = {p4} AND expire_date > {p5}"
+            ),
+            update_if_data: format!(
+                "UPDATE {table} SET session_data = {p1}, expire_date = {p2}, version = version + 1 \
+                 WHERE session_key = {p3} AND {exact_data} = {p4} AND expire_date > {p5}"
             ),
             touch: format!(
                 "UPDATE {table} SET expire_date = {p1} WHERE session_key = {p2} AND expire_date > {p3}"

@@ -182,6 +182,30 @@ impl DbPool {
         })
     }
 
+    /// The conditional save of Django mode, on the stored text: rows changed (0 or 1).
+    pub(crate) async fn update_if_data(
+        &self,
+        sql: &Statements,
+        key: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+        expected: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        with_pool!(self, |pool, to_db, _from_db, fail| {
+            sqlx::query(&sql.update_if_data)
+                .bind(data)
+                .bind(to_db(expires_at))
+                .bind(key)
+                .bind(expected)
+                .bind(to_db(now))
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+                .map_err(fail)
+        })
+    }
+
     /// Moves the expiry of a live row: rows matched (0 or 1).
     pub(crate) async fn touch(
         &self,

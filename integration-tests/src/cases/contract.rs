@@ -460,7 +460,7 @@ pub async fn hostile_keys_are_refused_safely(ctx: TestContext, fixture: Fixture)
 
 /// A save keeps `created_at` and moves `modified_at` and `expires_at`.
 pub async fn save_keeps_created_at(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "save_keeps_created_at");
+    require!(fixture, keeps_created_at, "save_keeps_created_at");
     let stored = seed_with(&ctx, &fixture, json!({"a": 1}), Expiry::Seconds(600)).await;
     let mut record = load(&fixture, &stored.key).await;
     let created = record.created_at;

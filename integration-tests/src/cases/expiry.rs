@@ -175,6 +175,11 @@ pub async fn touch_renews_idle_expiry(ctx: TestContext, fixture: Fixture) {
 /// `SESSION_ABSOLUTE_AGE` ends a session however active it is.
 pub async fn absolute_age_caps_an_active_session(ctx: TestContext, fixture: Fixture) {
     require!(fixture, server_side, "absolute_age_caps_an_active_session");
+    require!(
+        fixture,
+        keeps_created_at,
+        "absolute_age_caps_an_active_session"
+    );
     let policy = ExpiryPolicy {
         absolute_age: Some(100),
         ..ExpiryPolicy::default()

@@ -16,10 +16,34 @@ pub(crate) async fn db_fixture(
     url: String,
     service: &'static str,
 ) -> std::result::Result<Fixture, Unavailable> {
-    let backend = db_backend(ctx, url, service).await?;
-    Ok(Fixture::new(backend.clone())
+    let backend = db_backend(ctx, url, service, Codec::Json).await?;
+    Ok(fixture_of(backend))
+}
+
+/// As [`db_fixture`], storing Django's own `session_data` (`SESSION_CODEC=django`).
+pub(crate) async fn django_db_fixture(
+    ctx: TestContext,
+    url: String,
+    service: &'static str,
+) -> std::result::Result<Fixture, Unavailable> {
+    let backend = db_backend(ctx, url, service, Codec::Django).await?;
+    Ok(fixture_of(backend))
+}
+
+/// What `session_data` holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    Json,
+    Django,
+}
+
+/// The secret of Django-mode test tables.
+pub(crate) const DJANGO_SECRET: &str = "conformance-django-secret-key-conformance-django-0123";
+
+fn fixture_of(backend: DbBackend) -> Fixture {
+    Fixture::new(backend.clone())
         .with_raw(RawDb(backend.clone()))
-        .with_cleanup(move || drop_table(backend)))
+        .with_cleanup(move || drop_table(backend))
 }
 
 /// The case's table dropped, the pool closed.
@@ -34,8 +58,18 @@ pub(crate) async fn db_backend(
     ctx: TestContext,
     url: String,
     service: &'static str,
+    codec: Codec,
 ) -> std::result::Result<DbBackend, Unavailable> {
-    let backend = DbBackend::builder(url)
+    let mut builder = DbBackend::builder(url);
+    if codec == Codec::Django {
+        let keys = session_core::signing::Keyring::new(
+            session_core::settings::Secret::new(DJANGO_SECRET),
+            Vec::new(),
+        )
+        .map_err(|err| Unavailable::new(service, err))?;
+        builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(&keys));
+    }
+    let backend = builder
         .table(ctx.namespace.clone())
         .clock(ctx.clock.shared())
         .key_generator(ctx.keys)
