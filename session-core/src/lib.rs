@@ -46,6 +46,7 @@
 //! | `test-util` | `MockClock` and `KeyGenerator::scripted`, for tests and the conformance suite |
 //! | `axum` | `Session` as an axum extractor (`FromRequestParts`) |
 
+pub mod auth;
 mod backend;
 mod clock;
 pub mod codec;

@@ -90,6 +90,11 @@ impl Keyring {
         })
     }
 
+    /// The key that signs (`SECRET_KEY`).
+    pub fn current(&self) -> &Secret {
+        &self.current
+    }
+
     /// The keys that verify, the signing one first.
     pub fn keys(&self) -> impl Iterator<Item = &Secret> {
         std::iter::once(&self.current).chain(&self.fallbacks)
@@ -251,11 +256,37 @@ impl Signer {
 /// HMAC-SHA256 keyed with `sha256(salt + "signer" + secret)`: Django's `salted_hmac(salt +
 /// "signer", …, secret, algorithm="sha256")`.
 fn derived_mac(salt: &str, secret: &Secret) -> HmacSha256 {
-    let key = Sha256::new()
-        .chain_update(salt.as_bytes())
-        .chain_update(b"signer")
-        .chain_update(secret.expose().as_bytes())
-        .finalize();
+    salted_mac(&[salt.as_bytes(), b"signer"], secret)
+}
+
+/// Django's `salted_hmac(key_salt, value, secret, algorithm="sha256").digest()`: HMAC-SHA256
+/// of `value` keyed with `sha256(key_salt + secret)`.
+///
+/// ```
+/// use session_core::settings::Secret;
+/// use session_core::signing::salted_hmac_sha256;
+///
+/// // Django's session auth hash of the user of reference Appendix A.
+/// let hash = salted_hmac_sha256(
+///     "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+///     b"pbkdf2_sha256$1000000$fixedsalt$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+///     &Secret::new("rust-interop-test-secret-key-0123456789"),
+/// );
+/// let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+/// assert_eq!(hex, "460e5dae0b983677a5caf5263a7fff859c58724f1c102fd8dfe547bd60c1ce05");
+/// ```
+pub fn salted_hmac_sha256(key_salt: &str, value: &[u8], secret: &Secret) -> [u8; 32] {
+    let mut mac = salted_mac(&[key_salt.as_bytes()], secret);
+    mac.update(value);
+    mac.finalize().into_bytes().into()
+}
+
+fn salted_mac(key_salt: &[&[u8]], secret: &Secret) -> HmacSha256 {
+    let mut hasher = Sha256::new();
+    for part in key_salt {
+        hasher.update(part);
+    }
+    let key = hasher.chain_update(secret.expose().as_bytes()).finalize();
     // HMAC pads a key shorter than the hash's 64-byte block with zeros: padding it here is the
     // same key, and makes construction infallible.
     let mut block = [0u8; 64];

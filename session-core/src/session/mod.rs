@@ -742,4 +742,4 @@ impl fmt::Debug for Session {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

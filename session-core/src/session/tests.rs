@@ -8,7 +8,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
-struct MapBackend {
+pub(crate) struct MapBackend {
     records: Mutex<HashMap<SessionKey, Record>>,
 }
 
@@ -61,7 +61,7 @@ impl Backend for MapBackend {
     }
 }
 
-fn store() -> SessionStore {
+pub(crate) fn store() -> SessionStore {
     SessionStore::new(Arc::new(MapBackend::default()))
 }
 
