@@ -6,6 +6,7 @@
 //! | `SESSIONS_TEST_MYSQL_URL` | `mysql://root@127.0.0.1:3306/test` |
 //! | `SESSIONS_TEST_REDIS_URL` | `redis://127.0.0.1:6379` |
 //! | `SESSIONS_TEST_REDIS_CLUSTER_URLS` | `redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103` (the cluster `scripts/test` starts) |
+//! | `SESSIONS_DJANGO_PYTHON` | `target/django-venv/bin/python` (the virtualenv `scripts/test` makes, with Django 5.2) |
 //! | `SESSIONS_REQUIRE_SERVICES` | unset: an unreachable service skips; `1`: it fails |
 
 use crate::Unavailable;
@@ -50,6 +51,17 @@ pub fn redis_cluster_urls() -> Vec<String> {
     .filter(|url| !url.is_empty())
     .map(str::to_owned)
     .collect()
+}
+
+/// The Python that has Django (for the interop tests).
+pub fn django_python() -> String {
+    env_or(
+        "SESSIONS_DJANGO_PYTHON",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/django-venv/bin/python"
+        ),
+    )
 }
 
 fn env_or(name: &str, default: &str) -> String {
