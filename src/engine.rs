@@ -95,13 +95,18 @@ impl Engine {
     /// As [`Engine::from_settings`].
     pub async fn build(self) -> Result<Arc<dyn Backend>> {
         self.settings.validate()?;
+        // cached_db too: Django would not see (nor invalidate) our cache entries, so a logout
+        // on the Django side could be served from our cache until it expires.
         if self.settings.codec == CodecKind::Django
-            && matches!(self.settings.engine, EngineKind::Cache | EngineKind::File)
+            && matches!(
+                self.settings.engine,
+                EngineKind::Cache | EngineKind::CachedDb
+            )
         {
             return Err(Error::config(
                 "SESSION_CODEC",
                 format!(
-                    "django is not built yet for the {} engine (db, cached_db and the cookie engines have it)",
+                    "django is not built yet for the {} engine (db, file and the cookie engines have it)",
                     self.settings.engine.as_str()
                 ),
             ));
@@ -208,14 +213,17 @@ impl Engine {
         let path = (self.settings.file_path.clone()).unwrap_or_else(std::env::temp_dir);
         let unreadable_age =
             std::time::Duration::from_secs(self.settings.cookie_age.unsigned_abs());
-        Ok(Arc::new(
-            session_file::FileBackend::builder(path)
-                .cookie_name(self.settings.cookie_name.clone())
-                .unreadable_age(unreadable_age)
-                .clock(self.clock)
-                .key_generator(self.keys)
-                .build()?,
-        ))
+        let mut builder = session_file::FileBackend::builder(path)
+            .cookie_name(self.settings.cookie_name.clone())
+            .unreadable_age(unreadable_age)
+            .clock(self.clock)
+            .key_generator(self.keys);
+        if self.settings.codec == CodecKind::Django {
+            builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(
+                &self.settings.keyring()?,
+            ));
+        }
+        Ok(Arc::new(builder.build()?))
     }
 
     #[cfg(not(feature = "file"))]

@@ -158,6 +158,61 @@ async fn the_file_engine_writes_cookie_named_files_in_session_file_path() {
 }
 
 #[tokio::test]
+async fn the_django_codec_needs_a_secret_key_and_is_refused_where_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let no_key = settings(&[
+        ("SESSION_ENGINE", "file"),
+        ("SESSION_FILE_PATH", path),
+        ("SESSION_CODEC", "django"),
+    ]);
+    match Engine::from_settings(&no_key).await {
+        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SECRET_KEY"),
+        other => panic!("{other:?}"),
+    }
+    let with_key = settings(&[
+        ("SESSION_ENGINE", "file"),
+        ("SESSION_FILE_PATH", path),
+        ("SESSION_CODEC", "django"),
+        (
+            "SECRET_KEY",
+            "engine-test-secret-key-engine-test-secret-key-0123456789",
+        ),
+    ]);
+    round_trip(&with_key).await;
+    let stored: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sessionid")
+        })
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].matches(':').count(),
+        2,
+        "Django's session_data: {}",
+        stored[0]
+    );
+    let cache = settings(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_CODEC", "django"),
+        (
+            "SECRET_KEY",
+            "engine-test-secret-key-engine-test-secret-key-0123456789",
+        ),
+    ]);
+    match Engine::from_settings(&cache).await {
+        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_CODEC"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn bad_cache_urls_are_named_at_start_up() {
     for url in ["memcached://127.0.0.1:11211", "", "redis://a,memory://"] {
         let settings = settings(&[("SESSION_ENGINE", "cache"), ("SESSION_CACHE_URL", url)]);

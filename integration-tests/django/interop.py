@@ -3,7 +3,8 @@
 Reads one JSON request on stdin, prints one JSON answer on stdout. The request names the
 engine and its store, the secret keys, and an action:
 
-  {"engine": "db" | "signed_cookies", "secret_key": "...", "fallbacks": [...],
+  {"engine": "db" | "file" | "signed_cookies", "secret_key": "...", "fallbacks": [...],
+   "file_path": "<SESSION_FILE_PATH>",
    "database": {"vendor": "sqlite" | "postgresql" | "mysql", "name": ..., "host": ..., ...},
    "action": "write" | "read" | "update" | "flush" | "login" | "clear", ...}
 
@@ -45,6 +46,7 @@ def configure(request):
         SESSION_ENGINE="django.contrib.sessions.backends." + request["engine"],
         SESSION_COOKIE_AGE=request.get("cookie_age", 1209600),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"],
+        SESSION_FILE_PATH=request.get("file_path"),
     )
     django.setup()
     if request.get("migrate"):

@@ -1,6 +1,7 @@
 //! Beside a real Django: Django 5.2's own `SessionStore` classes (driven by
 //! `django/interop.py` in the virtualenv `scripts/test` makes) and ours on the same
-//! PostgreSQL, MariaDB and SQLite tables and the same signed cookies, in both directions.
+//! PostgreSQL, MariaDB and SQLite tables, the same session directory and the same signed
+//! cookies, in both directions.
 
 // Test helpers fail the test by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -19,6 +20,7 @@ use session_core::settings::Secret;
 use session_core::signing::Keyring;
 use session_core::{Backend, Error, Expiry, SessionKey, SessionStore};
 use session_db::DbBackend;
+use session_file::FileBackend;
 use tokio::sync::OnceCell;
 
 const SECRET: &str = "interop-secret-key-interop-secret-key-interop-secret-0123";
@@ -32,10 +34,15 @@ const ALICE: DjangoUser<'static> = DjangoUser {
 /// The database both sides share on the servers (created when missing).
 const DATABASE: &str = "sessions_django_interop";
 
-/// One database Django and we share.
+/// One store Django and we share: a database, or a session directory.
 #[derive(Clone)]
 struct Shared {
+    /// `sqlite`, `postgresql`, `mysql`, or `file`.
     vendor: &'static str,
+    /// Django's `SESSION_ENGINE` for it: `db` or `file`.
+    engine: &'static str,
+    /// The session directory of the file engine.
+    file_path: Option<std::path::PathBuf>,
     /// What Django's `DATABASES` needs.
     django: Value,
     /// Our URL for the same database.
@@ -84,6 +91,7 @@ fn run(engine: &str, shared: &Shared, secret: &str, fallbacks: &[&str], action: 
         "secret_key": secret,
         "fallbacks": fallbacks,
         "database": shared.django,
+        "file_path": shared.file_path,
     });
     if let (Some(request), Value::Object(action)) = (request.as_object_mut(), action) {
         request.extend(action);
@@ -93,7 +101,7 @@ fn run(engine: &str, shared: &Shared, secret: &str, fallbacks: &[&str], action: 
 
 /// Runs `action` through Django's db engine.
 fn on(shared: &Shared, secret: &str, fallbacks: &[&str], action: Value) -> Value {
-    run("db", shared, secret, fallbacks, action)
+    run(shared.engine, shared, secret, fallbacks, action)
 }
 
 fn keys(secret: &str, fallbacks: &[&str]) -> Keyring {
@@ -123,9 +131,11 @@ fn with_database(url: &str, database: &str) -> String {
 static SQLITE: OnceCell<Option<Shared>> = OnceCell::const_new();
 static POSTGRES: OnceCell<Option<Shared>> = OnceCell::const_new();
 static MYSQL: OnceCell<Option<Shared>> = OnceCell::const_new();
+static FILES: OnceCell<Option<Shared>> = OnceCell::const_new();
 
-/// The shared databases that can be reached, each migrated once by Django (its tables and a
-/// user) and then by us (the `version` column added to Django's table).
+/// The shared stores that can be reached, each migrated once by Django (its tables and a
+/// user) and then by us (the `version` column added to Django's table): the three databases
+/// and a session directory.
 async fn databases(case: &str) -> Vec<Shared> {
     if python().is_none() {
         skip_or_fail(
@@ -139,6 +149,7 @@ async fn databases(case: &str) -> Vec<Shared> {
         (&SQLITE, "sqlite"),
         (&POSTGRES, "postgresql"),
         (&MYSQL, "mysql"),
+        (&FILES, "file"),
     ] {
         let shared = cell.get_or_init(|| prepare(vendor)).await;
         match shared {
@@ -150,17 +161,31 @@ async fn databases(case: &str) -> Vec<Shared> {
 }
 
 async fn prepare(vendor: &'static str) -> Option<Shared> {
+    let scratch = std::env::temp_dir().join(format!(
+        "sessions-django-interop-{}-{vendor}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let sqlite = scratch.join("db.sqlite3");
     let shared = match vendor {
-        "sqlite" => {
-            let path = std::env::temp_dir().join(format!(
-                "sessions-django-interop-{}.sqlite3",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_file(&path);
+        "sqlite" => Shared {
+            vendor,
+            engine: "db",
+            file_path: None,
+            django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
+            url: format!("sqlite://{}", sqlite.display()),
+        },
+        "file" => {
+            let sessions = scratch.join("sessions");
+            std::fs::create_dir_all(&sessions).unwrap();
             Shared {
                 vendor,
-                django: json!({"vendor": "sqlite", "name": path.display().to_string()}),
-                url: format!("sqlite://{}", path.display()),
+                engine: "file",
+                file_path: Some(sessions),
+                // Django's auth tables (for login and get_user) live in SQLite.
+                django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
+                url: String::new(),
             }
         }
         "postgresql" => {
@@ -172,6 +197,8 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
                 .await; // already there
             Shared {
                 vendor,
+                engine: "db",
+                file_path: None,
                 django: django_settings("postgresql", &url),
                 url: with_database(&url, DATABASE),
             }
@@ -186,6 +213,8 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
                 .unwrap();
             Shared {
                 vendor,
+                engine: "db",
+                file_path: None,
                 django: django_settings("mysql", &url),
                 url: with_database(&url, DATABASE),
             }
@@ -198,17 +227,36 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
         &[],
         json!({"migrate": true, "action": "ensure_user", "user": user}),
     );
-    ours(&shared, SECRET, &[]).await.migrate().await.unwrap();
+    if shared.engine == "db" {
+        db_backend(&shared, SECRET, &[])
+            .await
+            .migrate()
+            .await
+            .unwrap();
+    }
     Some(shared)
 }
 
 /// Our db engine in Django mode on `shared`.
-async fn ours(shared: &Shared, secret: &str, fallbacks: &[&str]) -> DbBackend {
+async fn db_backend(shared: &Shared, secret: &str, fallbacks: &[&str]) -> DbBackend {
     DbBackend::builder(shared.url.clone())
         .django_codec(DjangoCodec::new(&keys(secret, fallbacks)))
         .build()
         .await
         .unwrap()
+}
+
+/// Our engine in Django mode on `shared`: the db engine, or the file engine.
+async fn ours(shared: &Shared, secret: &str, fallbacks: &[&str]) -> Arc<dyn Backend> {
+    match &shared.file_path {
+        Some(path) => Arc::new(
+            FileBackend::builder(path)
+                .django_codec(DjangoCodec::new(&keys(secret, fallbacks)))
+                .build()
+                .unwrap(),
+        ),
+        None => Arc::new(db_backend(shared, secret, fallbacks).await),
+    }
 }
 
 fn store_of(backend: impl Backend + 'static) -> SessionStore {
@@ -562,4 +610,53 @@ async fn signed_cookies_both_ways() {
         json!({"action": "read", "key": resigned.as_str()}),
     );
     assert_eq!(items(&read).len(), 5, "{read}");
+}
+
+/// An integer `set_expiry` in Django's file engine never expires on the server (reference
+/// §3.4): Django's `clearsessions` keeps such a file forever. Ours counts it from the file's
+/// last write and removes it.
+#[tokio::test]
+async fn integer_expiry_files_django_forgets_are_cleared() {
+    let Some(shared) = databases("integer_expiry_files_django_forgets_are_cleared")
+        .await
+        .into_iter()
+        .find(|shared| shared.vendor == "file")
+    else {
+        return;
+    };
+    let written = on(
+        &shared,
+        SECRET,
+        &[],
+        json!({"action": "write", "items": [["x", 1]], "expiry": 60}),
+    );
+    let key = written["key"].as_str().unwrap().to_owned();
+    let path = shared
+        .file_path
+        .clone()
+        .unwrap()
+        .join(format!("sessionid{key}"));
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    on(&shared, SECRET, &[], json!({"action": "clear"}));
+    assert!(path.exists(), "Django's clearsessions keeps it (its bug)");
+    let read = on(&shared, SECRET, &[], json!({"action": "read", "key": key}));
+    assert_eq!(
+        read["items"],
+        json!([["x", 1], ["_session_expiry", 60]]),
+        "and Django still loads it"
+    );
+    let backend = ours(&shared, SECRET, &[]).await;
+    let key = SessionKey::from_cookie(&key).unwrap();
+    assert!(
+        backend.load(&key).await.unwrap().is_none(),
+        "ours: expired an hour and 59 minutes ago"
+    );
+    assert!(backend.clear_expired().await.unwrap() >= 1);
+    assert!(!path.exists());
 }

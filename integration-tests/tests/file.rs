@@ -1,18 +1,31 @@
 //! The whole conformance suite against the file engine, one temporary directory per case.
 
 use session_conformance::{Fixture, RawAccess, TestContext, Unavailable, conformance_tests};
+use session_core::codec::django::DjangoCodec;
+use session_core::settings::Secret;
+use session_core::signing::Keyring;
 use session_core::{Result, SessionKey, async_trait};
 use session_file::FileBackend;
 use time::OffsetDateTime;
 
 async fn file(ctx: TestContext) -> std::result::Result<Fixture, Unavailable> {
+    file_with(ctx, false).await
+}
+
+async fn file_with(ctx: TestContext, django: bool) -> std::result::Result<Fixture, Unavailable> {
     let dir = tempfile::Builder::new()
         .prefix("sessions-conformance-file-")
         .tempdir()
         .map_err(|err| Unavailable::new("file", err))?;
-    let backend = FileBackend::builder(dir.path())
+    let mut builder = FileBackend::builder(dir.path())
         .clock(ctx.clock.shared())
-        .key_generator(ctx.keys)
+        .key_generator(ctx.keys);
+    if django {
+        let keys = Keyring::new(Secret::new(DJANGO_SECRET), Vec::new())
+            .map_err(|err| Unavailable::new("file", err))?;
+        builder = builder.django_codec(DjangoCodec::new(&keys));
+    }
+    let backend = builder
         .build()
         .map_err(|err| Unavailable::new("file", err))?;
     Ok(Fixture::new(backend.clone())
@@ -31,3 +44,16 @@ impl RawAccess for RawFile {
 }
 
 conformance_tests!(file);
+
+const DJANGO_SECRET: &str = "conformance-django-secret-key-conformance-django-0123";
+
+/// The suite again on Django's own layout (`SESSION_CODEC=django`).
+mod django {
+    use super::*;
+
+    async fn file_django(ctx: TestContext) -> std::result::Result<Fixture, Unavailable> {
+        file_with(ctx, true).await
+    }
+
+    conformance_tests!(file_django);
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use session_core::codec::django::DjangoCodec;
 use session_core::codec::framed;
 use session_core::{
     Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
@@ -13,6 +14,7 @@ use session_core::{
 use time::OffsetDateTime;
 
 use crate::dir::{SessionDir, cookie_name_fits};
+use crate::django::DjangoFiles;
 use crate::locks::Locks;
 use crate::ops::{NAME, Refused, failed};
 use crate::sweep::SweepRules;
@@ -95,9 +97,21 @@ pub struct FileBackendBuilder {
     unreadable_age: Duration,
     clock: SharedClock,
     keys: KeyGenerator,
+    django: Option<DjangoCodec>,
 }
 
 impl FileBackendBuilder {
+    /// Keep Django's own layout (`SESSION_CODEC=django`): each file holds only Django's
+    /// `session_data` signed by `codec`, and its modification time carries the deadline as
+    /// Django reads it (set [`unreadable_age`](Self::unreadable_age) to Django's
+    /// `SESSION_COOKIE_AGE`). Saves check the file's whole text, so a write Django made since
+    /// our load is a conflict. Django writes without our locks: a Django write landing between
+    /// our check and our rename (microseconds) can still be lost.
+    pub fn django_codec(mut self, codec: DjangoCodec) -> Self {
+        self.django = Some(codec);
+        self
+    }
+
     /// The cookie name, which prefixes every file name (`SESSION_COOKIE_NAME`, default
     /// `sessionid`).
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
@@ -180,6 +194,10 @@ impl FileBackendBuilder {
                 cookie_name: self.cookie_name,
                 locks,
                 sync_writes: self.sync_writes,
+                django: self.django.map(|codec| DjangoFiles {
+                    codec,
+                    cookie_age: self.unreadable_age,
+                }),
             }),
             clock: self.clock,
             keys: self.keys,
@@ -210,6 +228,7 @@ impl FileBackend {
             unreadable_age: DEFAULT_UNREADABLE_AGE,
             clock: SystemClock::shared(),
             keys: KeyGenerator::random(),
+            django: None,
         }
     }
 
@@ -261,20 +280,34 @@ impl Backend for FileBackend {
             return Ok(None); // no file can have such a name
         };
         let key = key.to_owned();
-        let now = framed::micros(self.now());
-        self.blocking(move |dir| dir.load(&key, now)).await
+        let now = self.now();
+        self.blocking(move |dir| match dir.django {
+            Some(_) => dir.django_load(&key, now),
+            None => dir.load(&key, framed::micros(now)),
+        })
+        .await
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let bytes = Arc::new(framed::encode(&record, 1)?);
+        let (bytes, version, modified) = match &self.dir.django {
+            Some(django) => {
+                let (bytes, version, modified) = django.encode(&record, self.now())?;
+                (bytes, version, Some(modified))
+            }
+            None => (framed::encode(&record, 1)?, Version::counter(1), None),
+        };
+        let bytes = Arc::new(bytes);
         for _ in 0..MAX_CREATE_ATTEMPTS {
             let key = self.keys.generate()?;
             let name = key.django_syntax()?.to_owned();
             let bytes = Arc::clone(&bytes);
-            if self.blocking(move |dir| dir.create(&name, &bytes)).await? {
+            if self
+                .blocking(move |dir| dir.create(&name, &bytes, modified))
+                .await?
+            {
                 return Ok(Stored {
                     key,
-                    version: Version::counter(1),
+                    version: version.clone(),
                 });
             }
         }
@@ -286,17 +319,29 @@ impl Backend for FileBackend {
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         let name = key.django_syntax()?.to_owned();
-        let expected = record.version.as_counter().ok_or(Error::Conflict)?;
-        let next = expected.checked_add(1).ok_or(Error::Conflict)?;
-        let bytes = framed::encode(&record, next)?;
-        let now = framed::micros(self.now());
-        match self
-            .blocking(move |dir| dir.save(&name, expected, now, &bytes))
-            .await?
-        {
+        let now = self.now();
+        let (outcome, version) = if let Some(django) = &self.dir.django {
+            let (bytes, version, modified) = django.encode(&record, now)?;
+            // A record never stored here matches no file (Django never writes "").
+            let expected = record.version.as_token().unwrap_or_default().to_owned();
+            let outcome = self
+                .blocking(move |dir| dir.django_save(&name, &expected, now, &bytes, modified))
+                .await?;
+            (outcome, version)
+        } else {
+            let expected = record.version.as_counter().ok_or(Error::Conflict)?;
+            let next = expected.checked_add(1).ok_or(Error::Conflict)?;
+            let bytes = framed::encode(&record, next)?;
+            let now = framed::micros(now);
+            let outcome = self
+                .blocking(move |dir| dir.save(&name, expected, now, &bytes))
+                .await?;
+            (outcome, Version::counter(next))
+        };
+        match outcome {
             Ok(()) => Ok(Stored {
                 key: key.clone(),
-                version: Version::counter(next),
+                version,
             }),
             Err(Refused::Conflict) => Err(Error::Conflict),
             Err(Refused::Gone) => Err(Error::Gone),
@@ -305,10 +350,12 @@ impl Backend for FileBackend {
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
         let name = key.django_syntax()?.to_owned();
-        let now = framed::micros(self.now());
-        let expires_at = framed::micros(expires_at);
+        let now = self.now();
         if self
-            .blocking(move |dir| dir.touch(&name, now, expires_at))
+            .blocking(move |dir| match dir.django {
+                Some(_) => dir.django_touch(&name, now, expires_at),
+                None => dir.touch(&name, framed::micros(now), framed::micros(expires_at)),
+            })
             .await?
         {
             Ok(())
@@ -330,8 +377,12 @@ impl Backend for FileBackend {
             return Ok(false);
         };
         let key = key.to_owned();
-        let now = framed::micros(self.now());
-        self.blocking(move |dir| dir.exists(&key, now)).await
+        let now = self.now();
+        self.blocking(move |dir| match dir.django {
+            Some(_) => dir.django_load(&key, now).map(|record| record.is_some()),
+            None => dir.exists(&key, framed::micros(now)),
+        })
+        .await
     }
 
     /// Removes expired session files (counted) and temporary files older than the grace period
@@ -356,6 +407,6 @@ impl Backend for FileBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::server_side()
+        Capabilities::server_side().with_keeps_created_at(self.dir.django.is_none())
     }
 }

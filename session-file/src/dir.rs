@@ -19,6 +19,8 @@ pub(crate) struct SessionDir {
     pub(crate) cookie_name: String,
     pub(crate) locks: Locks,
     pub(crate) sync_writes: bool,
+    /// Django's format (`SESSION_CODEC=django`): files hold only Django's `session_data`.
+    pub(crate) django: Option<crate::django::DjangoFiles>,
 }
 
 impl SessionDir {
@@ -46,10 +48,24 @@ impl SessionDir {
     /// the old file or the new one, never a mix. Needs no lock: the slow part (the write and
     /// its flush) stays out of the critical section.
     pub(crate) fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<Staged> {
+        self.stage_modified(key, bytes, None)
+    }
+
+    /// [`stage`](Self::stage), the file's modification time set to `modified` (Django's file
+    /// engine reads a session's deadline from it).
+    pub(crate) fn stage_modified(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        modified: Option<std::time::SystemTime>,
+    ) -> io::Result<Staged> {
         let target = self.file_of(key);
         let (temp, mut file) = self.create_temp(&target)?;
         let staged = Staged { temp, target };
         file.write_all(bytes)?;
+        if let Some(modified) = modified {
+            file.set_modified(modified)?;
+        }
         if self.sync_writes {
             file.sync_data()?;
         }

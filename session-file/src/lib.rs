@@ -16,6 +16,7 @@
 
 mod backend;
 mod dir;
+mod django;
 mod locks;
 mod ops;
 mod sweep;

@@ -56,9 +56,15 @@ impl SessionDir {
             .is_some_and(|header| header.expires_at_micros > now_micros))
     }
 
-    /// Writes `bytes` as the new session `key`; false when a file (live or not) is there.
-    pub(crate) fn create(&self, key: &str, bytes: &[u8]) -> Result<bool> {
-        let staged = self.stage(key, bytes).map_err(failed)?;
+    /// Writes `bytes` as the new session `key` (its modification time `modified`, in Django
+    /// mode); false when a file (live or not) is there.
+    pub(crate) fn create(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        modified: Option<std::time::SystemTime>,
+    ) -> Result<bool> {
+        let staged = self.stage_modified(key, bytes, modified).map_err(failed)?;
         self.locks
             .with(key, || {
                 if self.file_of(key).try_exists()? {

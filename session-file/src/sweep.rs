@@ -71,11 +71,15 @@ impl SessionDir {
     }
 
     fn remove_if_expired(&self, key: &str, path: &Path, rules: SweepRules) -> io::Result<bool> {
-        if !is_expired(path, rules)? {
+        let expired = |path: &Path| match self.django {
+            Some(_) => self.django_is_expired(path, rules.now),
+            None => is_expired(path, rules),
+        };
+        if !expired(path)? {
             return Ok(false);
         }
         self.locks
-            .with(key, || Ok(is_expired(path, rules)? && self.remove(key)?))
+            .with(key, || Ok(expired(path)? && self.remove(key)?))
     }
 }
 
