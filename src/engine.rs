@@ -106,7 +106,7 @@ impl Engine {
             return Err(Error::config(
                 "SESSION_CODEC",
                 format!(
-                    "django is not built yet for the {} engine (db, file and the cookie engines have it)",
+                    "django is not built yet for the {} engine here (db, file, cache on redis:// and the cookie engines have it)",
                     self.settings.engine.as_str()
                 ),
             ));
@@ -158,8 +158,29 @@ impl Engine {
     fn cache(self) -> Result<Arc<dyn Backend>> {
         match cache_kind(&self.settings.cache_url)? {
             CacheKind::Memory => self.memory(),
+            CacheKind::Redis if self.settings.codec == CodecKind::Django => self.django_redis(),
             CacheKind::Redis => self.redis().map(|redis| redis as Arc<dyn Backend>),
         }
+    }
+
+    /// The cache engine on Redis in Django's layout (pickled dicts under Django's keys).
+    #[cfg(feature = "redis")]
+    fn django_redis(self) -> Result<Arc<dyn Backend>> {
+        let keys = session_cache::DjangoCacheKeys {
+            key_prefix: self.settings.django_cache_key_prefix.clone(),
+            version: self.settings.django_cache_version,
+            ..session_cache::DjangoCacheKeys::default()
+        };
+        let redis = self.redis()?;
+        Ok(Arc::new(session_cache::DjangoRedisBackend::new(
+            Arc::unwrap_or_clone(redis),
+            keys,
+        )))
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn django_redis(self) -> Result<Arc<dyn Backend>> {
+        self.redis()
     }
 
     /// `cached_db`: the cache `SESSION_CACHE_URL` names in front of the db engine.

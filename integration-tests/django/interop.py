@@ -3,7 +3,8 @@
 Reads one JSON request on stdin, prints one JSON answer on stdout. The request names the
 engine and its store, the secret keys, and an action:
 
-  {"engine": "db" | "file" | "signed_cookies", "secret_key": "...", "fallbacks": [...],
+  {"engine": "db" | "file" | "cache" | "signed_cookies", "secret_key": "...", "fallbacks": [...],
+   "cache": {"location": "redis://...", "key_prefix": "", "version": 1},
    "file_path": "<SESSION_FILE_PATH>",
    "database": {"vendor": "sqlite" | "postgresql" | "mysql", "name": ..., "host": ..., ...},
    "action": "write" | "read" | "update" | "flush" | "login" | "clear", ...}
@@ -33,7 +34,19 @@ def configure(request):
     for field in ("host", "port", "user", "password"):
         if database.get(field) not in (None, ""):
             db[field.upper()] = database[field]
+    caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache = request.get("cache")
+    if cache:
+        caches = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": cache["location"],
+                "KEY_PREFIX": cache.get("key_prefix", ""),
+                "VERSION": cache.get("version", 1),
+            }
+        }
     settings.configure(
+        CACHES=caches,
         SECRET_KEY=request["secret_key"],
         SECRET_KEY_FALLBACKS=request.get("fallbacks", []),
         USE_TZ=True,

@@ -89,6 +89,14 @@ pub struct Settings {
     /// `SESSION_CACHE_KEY_PREFIX` (ours): `session:`.
     #[serde(rename = "SESSION_CACHE_KEY_PREFIX")]
     pub cache_key_prefix: String,
+    /// `SESSION_DJANGO_CACHE_KEY_PREFIX` (ours): `""`. With `SESSION_CODEC=django` on the cache
+    /// engine, the `KEY_PREFIX` of the Django app's cache.
+    #[serde(rename = "SESSION_DJANGO_CACHE_KEY_PREFIX")]
+    pub django_cache_key_prefix: String,
+    /// `SESSION_DJANGO_CACHE_VERSION` (ours): `1`. With `SESSION_CODEC=django` on the cache
+    /// engine, the `VERSION` of the Django app's cache.
+    #[serde(rename = "SESSION_DJANGO_CACHE_VERSION")]
+    pub django_cache_version: i64,
     /// `SECRET_KEY`: empty (engines that sign refuse to start without one).
     #[serde(rename = "SECRET_KEY")]
     pub secret_key: Secret,
@@ -120,6 +128,8 @@ impl Default for Settings {
             db_table: "django_session".into(),
             cache_url: "memory://".into(),
             cache_key_prefix: "session:".into(),
+            django_cache_key_prefix: String::new(),
+            django_cache_version: 1,
             secret_key: Secret::default(),
             secret_key_fallbacks: Vec::new(),
             codec: CodecKind::Json,
@@ -146,6 +156,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "SESSION_DB_TABLE",
     "SESSION_CACHE_URL",
     "SESSION_CACHE_KEY_PREFIX",
+    "SESSION_DJANGO_CACHE_KEY_PREFIX",
+    "SESSION_DJANGO_CACHE_VERSION",
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
     "SESSION_CODEC",
@@ -230,6 +242,8 @@ impl Settings {
             "SESSION_DB_TABLE" => self.db_table = value.into(),
             "SESSION_CACHE_URL" => self.cache_url = value.into(),
             "SESSION_CACHE_KEY_PREFIX" => self.cache_key_prefix = value.into(),
+            "SESSION_DJANGO_CACHE_KEY_PREFIX" => self.django_cache_key_prefix = value.into(),
+            "SESSION_DJANGO_CACHE_VERSION" => self.django_cache_version = parse(name, value)?,
             "SECRET_KEY" => self.secret_key = Secret::new(value),
             "SECRET_KEY_FALLBACKS" => {
                 self.secret_key_fallbacks = value

@@ -1,6 +1,8 @@
 //! The Redis engine (Django's `cache` engine on Redis): single node and Redis Cluster.
 
 mod cache;
+mod django;
+mod pickle;
 mod pool;
 mod scripts;
 mod ttl;
@@ -21,6 +23,7 @@ use session_core::{
 };
 use time::OffsetDateTime;
 
+pub use django::{CACHE_KEY_PREFIX, DjangoCacheKeys, DjangoRedisBackend};
 use pool::{Connection, Manager, Pool, Target};
 
 /// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
