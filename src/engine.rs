@@ -106,7 +106,7 @@ impl Engine {
             return Err(Error::config(
                 "SESSION_CODEC",
                 format!(
-                    "django is not built yet for the {} engine here (db, file, cache on redis:// and the cookie engines have it)",
+                    "django needs Django's own cache for the {} engine: a redis:// SESSION_CACHE_URL",
                     self.settings.engine.as_str()
                 ),
             ));
@@ -190,6 +190,25 @@ impl Engine {
     ))]
     async fn cached_db(self) -> Result<Arc<dyn Backend>> {
         use session_cache::{CachedBackend, SessionCache};
+        #[cfg(feature = "redis")]
+        if self.settings.codec == CodecKind::Django {
+            // Django's layout: its cached_db keys and pickled dicts in front of its table.
+            let keys = session_cache::DjangoCacheKeys {
+                key_prefix: self.settings.django_cache_key_prefix.clone(),
+                version: self.settings.django_cache_version,
+                engine_prefix: session_cache::CACHED_DB_KEY_PREFIX.to_owned(),
+            };
+            let redis = Engine {
+                settings: self.settings.clone(),
+                clock: Arc::clone(&self.clock),
+                keys: self.keys.clone(),
+                migrate: false,
+            }
+            .redis()?;
+            let cache = session_cache::DjangoRedisBackend::new(Arc::unwrap_or_clone(redis), keys);
+            let store = self.db_backend().await?;
+            return Ok(Arc::new(session_cache::DjangoCachedDb::new(cache, store)));
+        }
         let cache: Arc<dyn SessionCache> = match cache_kind(&self.settings.cache_url)? {
             #[cfg(feature = "moka")]
             CacheKind::Memory => Arc::new(

@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use session_cache::{DjangoCacheKeys, DjangoRedisBackend, RedisBackend};
+use session_cache::{
+    CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoCachedDb, DjangoRedisBackend, RedisBackend,
+};
 use session_conformance::Unavailable;
 use session_conformance::services::{self, skip_or_fail};
 use session_cookie::SignedCookieBackend;
@@ -137,6 +139,7 @@ static POSTGRES: OnceCell<Option<Shared>> = OnceCell::const_new();
 static MYSQL: OnceCell<Option<Shared>> = OnceCell::const_new();
 static FILES: OnceCell<Option<Shared>> = OnceCell::const_new();
 static REDIS: OnceCell<Option<Shared>> = OnceCell::const_new();
+static CACHED_DB: OnceCell<Option<Shared>> = OnceCell::const_new();
 
 /// The shared stores that can be reached, each migrated once by Django (its tables and a
 /// user) and then by us (the `version` column added to Django's table): the three databases
@@ -156,6 +159,7 @@ async fn databases(case: &str) -> Vec<Shared> {
         (&MYSQL, "mysql"),
         (&FILES, "file"),
         (&REDIS, "redis"),
+        (&CACHED_DB, "cached_db"),
     ] {
         let shared = cell.get_or_init(|| prepare(vendor)).await;
         match shared {
@@ -196,6 +200,21 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
                                    "key_prefix": format!("interop{}", std::process::id())})),
                 django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
                 url,
+            }
+        }
+        "cached_db" => {
+            let url = services::redis_url();
+            let probe = redis::Client::open(url.as_str()).ok()?;
+            let mut conn = probe.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING").query_async::<()>(&mut conn).await.ok()?;
+            Shared {
+                vendor,
+                engine: "cached_db",
+                file_path: None,
+                cache: Some(json!({"location": url,
+                                   "key_prefix": format!("interop{}", std::process::id())})),
+                django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
+                url: format!("sqlite://{}", sqlite.display()),
             }
         }
         "file" => {
@@ -252,7 +271,7 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
         &[],
         json!({"migrate": true, "action": "ensure_user", "user": user}),
     );
-    if shared.engine == "db" {
+    if shared.engine == "db" || shared.engine == "cached_db" {
         db_backend(&shared, SECRET, &[])
             .await
             .migrate()
@@ -274,11 +293,18 @@ async fn db_backend(shared: &Shared, secret: &str, fallbacks: &[&str]) -> DbBack
 /// Our engine in Django mode on `shared`: the db, file or Redis cache engine.
 async fn ours(shared: &Shared, secret: &str, fallbacks: &[&str]) -> Arc<dyn Backend> {
     if let Some(cache) = &shared.cache {
-        let redis = RedisBackend::builder(&shared.url).build().unwrap();
-        let keys = DjangoCacheKeys {
+        let location = cache["location"].as_str().unwrap();
+        let redis = RedisBackend::builder(location).build().unwrap();
+        let mut keys = DjangoCacheKeys {
             key_prefix: cache["key_prefix"].as_str().unwrap().to_owned(),
             ..DjangoCacheKeys::default()
         };
+        if shared.engine == "cached_db" {
+            keys.engine_prefix = CACHED_DB_KEY_PREFIX.to_owned();
+            let cache = DjangoRedisBackend::new(redis, keys);
+            let store = db_backend(shared, secret, fallbacks).await;
+            return Arc::new(DjangoCachedDb::new(cache, store));
+        }
         return Arc::new(DjangoRedisBackend::new(redis, keys));
     }
     match &shared.file_path {

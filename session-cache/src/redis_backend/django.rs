@@ -15,6 +15,8 @@ use super::{MAX_CREATE_ATTEMPTS, NAME, RedisBackend, Retry, pickle, scripts, ttl
 
 /// Django's cache key prefix of the `cache` session engine.
 pub const CACHE_KEY_PREFIX: &str = "django.contrib.sessions.cache";
+/// Django's cache key prefix of the `cached_db` session engine.
+pub const CACHED_DB_KEY_PREFIX: &str = "django.contrib.sessions.cached_db";
 
 /// Where Django's cache keeps a session: `CACHES["default"]`'s `KEY_PREFIX` (default empty)
 /// and `VERSION` (default 1), and the engine's own prefix.
@@ -111,6 +113,25 @@ impl DjangoRedisBackend {
 
     fn ttl(&self, record: &Record) -> u64 {
         u64::try_from(ttl::ttl_millis(record.expires_at, self.redis.now())).unwrap_or(1)
+    }
+
+    /// Writes `record` under `key` whatever is there, as Django's `cache.set` (the cache side
+    /// of `cached_db`).
+    pub(crate) async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
+        let redis_key = self.redis_key(key)?;
+        let bytes = pickle::dumps(record)?;
+        let ttl = self.ttl(record);
+        self.redis
+            .run(Retry::Once, |mut conn| {
+                let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
+                async move { conn.pset_ex::<_, _, ()>(redis_key, bytes, ttl).await }
+            })
+            .await
+    }
+
+    /// The pickled dict of `record`, as this cache stores it.
+    pub(crate) fn pickled(record: &Record) -> Result<Vec<u8>> {
+        pickle::dumps(record)
     }
 }
 

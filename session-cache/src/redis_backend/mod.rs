@@ -2,6 +2,7 @@
 
 mod cache;
 mod django;
+mod django_cached;
 mod pickle;
 mod pool;
 mod scripts;
@@ -23,7 +24,8 @@ use session_core::{
 };
 use time::OffsetDateTime;
 
-pub use django::{CACHE_KEY_PREFIX, DjangoCacheKeys, DjangoRedisBackend};
+pub use django::{CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoRedisBackend};
+pub use django_cached::DjangoCachedDb;
 use pool::{Connection, Manager, Pool, Target};
 
 /// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
