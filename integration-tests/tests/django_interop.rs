@@ -644,6 +644,19 @@ async fn signed_cookies_both_ways() {
     assert_eq!(session.items().await.unwrap(), expected);
     assert_eq!(session.get_expiry_age().await.unwrap(), 600);
 
+    // Django's login on the cookie engine: our helper sees the user.
+    let user = json!({"id": 1, "username": "alice", "password": PASSWORD});
+    let login = cookie(
+        SECRET,
+        &[],
+        json!({"action": "login", "key": theirs["key"], "user": user}),
+    );
+    let logged_in = store.session(login["key"].as_str());
+    let who = auth::logged_in_user(&logged_in, &keys(SECRET, &[]), password_of)
+        .await
+        .unwrap();
+    assert_eq!(who.as_deref(), Some("1"));
+
     let ours = store.session(None);
     for (name, value) in sample() {
         ours.insert_value(name, value).await.unwrap();
