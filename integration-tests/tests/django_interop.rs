@@ -187,33 +187,20 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
             django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
             url: format!("sqlite://{}", sqlite.display()),
         },
-        "redis" => {
+        "redis" | "cached_db" => {
             let url = services::redis_url();
             let probe = redis::Client::open(url.as_str()).ok()?;
             let mut conn = probe.get_multiplexed_async_connection().await.ok()?;
             redis::cmd("PING").query_async::<()>(&mut conn).await.ok()?;
+            let cached_db = vendor == "cached_db";
             Shared {
                 vendor,
-                engine: "cache",
+                engine: if cached_db { "cached_db" } else { "cache" },
                 file_path: None,
                 cache: Some(json!({"location": url,
                                    "key_prefix": format!("interop{}", std::process::id())})),
                 django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
-                url,
-            }
-        }
-        "cached_db" => {
-            let url = services::redis_url();
-            let probe = redis::Client::open(url.as_str()).ok()?;
-            let mut conn = probe.get_multiplexed_async_connection().await.ok()?;
-            redis::cmd("PING").query_async::<()>(&mut conn).await.ok()?;
-            Shared {
-                vendor,
-                engine: "cached_db",
-                file_path: None,
-                cache: Some(json!({"location": url,
-                                   "key_prefix": format!("interop{}", std::process::id())})),
-                django: json!({"vendor": "sqlite", "name": sqlite.display().to_string()}),
+                // cached_db's store: Django's table in SQLite.
                 url: format!("sqlite://{}", sqlite.display()),
             }
         }

@@ -3,7 +3,7 @@
 //! session dict, expiring by Redis's TTL, exactly what `django.core.cache.backends.redis`
 //! writes for Django's cache session engine.
 
-use redis::{AsyncCommands, Script, SetExpiry, SetOptions};
+use redis::{AsyncCommands, Script};
 use session_core::signing::{b64_decode, b64_encode};
 use session_core::{
     Backend, Capabilities, Error, Record, Result, SessionKey, Stored, Version, async_trait,
@@ -11,7 +11,7 @@ use session_core::{
 use std::sync::{Arc, LazyLock};
 use time::OffsetDateTime;
 
-use super::{MAX_CREATE_ATTEMPTS, NAME, RedisBackend, Retry, pickle, scripts, ttl};
+use super::{NAME, RedisBackend, Retry, pickle, scripts, ttl};
 
 /// Django's cache key prefix of the `cache` session engine.
 pub const CACHE_KEY_PREFIX: &str = "django.contrib.sessions.cache";
@@ -184,31 +184,14 @@ impl Backend for DjangoRedisBackend {
 
     async fn create(&self, record: Record) -> Result<Stored> {
         let bytes = pickle::dumps(&record)?;
-        let ttl = self.ttl(&record);
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.redis.inner.keys.generate()?;
-            let redis_key = self.redis_key(&key)?;
-            let set: Option<String> = self
-                .redis
-                .run(Retry::Once, |mut conn| {
-                    let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
-                    let options = SetOptions::default()
-                        .conditional_set(redis::ExistenceCheck::NX)
-                        .with_expiration(SetExpiry::PX(ttl));
-                    async move { conn.set_options(redis_key, bytes, options).await }
-                })
-                .await?;
-            if set.is_some() {
-                return Ok(Stored {
-                    key,
-                    version: Version::token(b64_encode(&bytes)),
-                });
-            }
-        }
-        Err(Error::backend(
-            NAME,
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let key = self
+            .redis
+            .set_new(|key| self.redis_key(key), &bytes, self.ttl(&record))
+            .await?;
+        Ok(Stored {
+            key,
+            version: Version::token(b64_encode(&bytes)),
+        })
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {

@@ -309,6 +309,36 @@ impl RedisBackend {
         self.inner.clock.now()
     }
 
+    /// Stores `bytes` for `ttl` ms under a fresh key (`SET NX PX`, drawing again while the key
+    /// is taken); the key. `redis_key` names the Redis key of a session key.
+    async fn set_new(
+        &self,
+        redis_key: impl Fn(&SessionKey) -> Result<String>,
+        bytes: &[u8],
+        ttl: u64,
+    ) -> Result<SessionKey> {
+        for _ in 0..MAX_CREATE_ATTEMPTS {
+            let key = self.inner.keys.generate()?;
+            let redis_key = redis_key(&key)?;
+            let set: Option<String> = self
+                .run(Retry::Once, |mut conn| {
+                    let redis_key = redis_key.clone();
+                    let options = SetOptions::default()
+                        .conditional_set(redis::ExistenceCheck::NX)
+                        .with_expiration(SetExpiry::PX(ttl));
+                    async move { conn.set_options(redis_key, bytes, options).await }
+                })
+                .await?;
+            if set.is_some() {
+                return Ok(key);
+            }
+        }
+        Err(Error::backend(
+            NAME,
+            "no free session key found: the key generator keeps returning taken keys",
+        ))
+    }
+
     /// The value stored under session `key` (`None` for a key we could never have issued).
     async fn get_value(&self, key: &SessionKey) -> Result<Option<Vec<u8>>> {
         let Ok(redis_key) = self.redis_key(key) else {
@@ -430,30 +460,17 @@ impl Backend for RedisBackend {
     async fn create(&self, record: Record) -> Result<Stored> {
         let bytes = framed::encode(&record, 1)?;
         let ttl = ttl::ttl_millis(record.expires_at, self.now());
-        let ttl = u64::try_from(ttl).unwrap_or(1);
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.inner.keys.generate()?;
-            let redis_key = self.redis_key(&key)?;
-            let set: Option<String> = self
-                .run(Retry::Once, |mut conn| {
-                    let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
-                    let options = SetOptions::default()
-                        .conditional_set(redis::ExistenceCheck::NX)
-                        .with_expiration(SetExpiry::PX(ttl));
-                    async move { conn.set_options(redis_key, bytes, options).await }
-                })
-                .await?;
-            if set.is_some() {
-                return Ok(Stored {
-                    key,
-                    version: Version::counter(1),
-                });
-            }
-        }
-        Err(Error::backend(
-            NAME,
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let key = self
+            .set_new(
+                |key| self.redis_key(key),
+                &bytes,
+                u64::try_from(ttl).unwrap_or(1),
+            )
+            .await?;
+        Ok(Stored {
+            key,
+            version: Version::counter(1),
+        })
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
