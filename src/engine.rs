@@ -54,9 +54,10 @@ impl Engine {
     /// table is created or upgraded first ([`DbBackend::migrate`](session_db::DbBackend::migrate)).
     ///
     /// # Errors
-    /// [`Error::Config`] naming the setting at fault: an engine whose cargo feature is off or
-    /// that is not built yet, a URL that does not parse, a bad table name. The db engine's
-    /// migration failing is [`Error::Backend`].
+    /// [`Error::Config`] naming the setting at fault: an engine whose cargo feature is off, a
+    /// URL that does not parse, a bad table name, `SESSION_CODEC=django` where Django could
+    /// not share the store (the in-process cache), an empty `SECRET_KEY` where one signs. The
+    /// db engine's migration failing is [`Error::Backend`].
     pub async fn from_settings(settings: &Settings) -> Result<Arc<dyn Backend>> {
         Self::builder(settings).build().await
     }
@@ -119,7 +120,7 @@ impl Engine {
             EngineKind::SignedCookies | EngineKind::EncryptedCookies => self.cookie(),
             other => Err(Error::config(
                 "SESSION_ENGINE",
-                format!("the {} engine is not built yet", other.as_str()),
+                format!("the {} engine is unknown to this version", other.as_str()),
             )),
         }
     }

@@ -7,6 +7,8 @@
 //! | [`MokaBackend`]: in-process, bounded, per-entry expiry | `moka` (default) | ready |
 //! | [`RedisBackend`]: Redis single node and Redis Cluster (redis + deadpool, one round trip per operation) | `redis` | ready |
 //! | [`CachedBackend`]: Django's `cached_db`, any [`SessionCache`] (moka, Redis) in front of any store | — | ready |
+//! | `DjangoRedisBackend`: Django's `cache` engine in Django's own layout (its keys, pickled dicts) | `redis` | ready |
+//! | `DjangoCachedDb`: Django's `cached_db` in Django's own layout, in front of a store in Django mode | `redis` | ready |
 //!
 //! ```
 //! # #[cfg(feature = "moka")]
