@@ -34,7 +34,7 @@ impl SessionDir {
 
     /// The whole file of `key`; `None` when there is none.
     pub(crate) fn read(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        absent_is_none(fs::read(self.file_of(key)))
+        read_bounded(&self.file_of(key))
     }
 
     /// The first bytes of the file of `key`, enough for its header; `None` when there is none.
@@ -142,6 +142,23 @@ pub(crate) fn cookie_name_fits(cookie_name: &str) -> bool {
         && !cookie_name
             .chars()
             .any(|c| matches!(c, '/' | '\\' | '\0') || c.is_control())
+}
+
+/// No session file is larger than this: a bigger one (planted, or a runaway write) reads as
+/// empty, which no format accepts, instead of filling memory.
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file at `path`, or nothing when there is none; empty when over [`MAX_FILE_BYTES`].
+pub(crate) fn read_bounded(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let Some(file) = absent_is_none(File::open(path))? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        bytes.clear();
+    }
+    Ok(Some(bytes))
 }
 
 /// The first bytes of the file at `path`, enough for its header; `None` when there is none.

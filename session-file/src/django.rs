@@ -16,7 +16,7 @@ use session_core::codec::django::{DjangoCodec, DjangoSession};
 use session_core::{Error, Expiry, Record, Result, Version};
 use time::OffsetDateTime;
 
-use crate::dir::SessionDir;
+use crate::dir::{SessionDir, read_bounded};
 use crate::ops::{NAME, Refused, failed};
 
 /// The Django side of a directory: its codec and `SESSION_COOKIE_AGE`.
@@ -197,10 +197,8 @@ impl SessionDir {
         let Some(modified) = modified_of(path)? else {
             return Ok(false);
         };
-        let bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(err) => return Err(err),
+        let Some(bytes) = read_bounded(path)? else {
+            return Ok(false);
         };
         let deadline = django
             .open(&bytes, modified)

@@ -281,3 +281,18 @@ async fn unreadable_files_expire_by_their_age_and_foreign_names_stay() {
         ])
     );
 }
+
+/// A planted file far larger than any session loads as absent (read up to a bound, never
+/// whole into memory) and is swept by its age like any unreadable file.
+#[tokio::test]
+async fn an_oversized_file_is_absent_not_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = MockClock::default();
+    let backend = backend(dir.path(), &clock);
+    let key = SessionKey::from_cookie("hugesession00001").unwrap();
+    let now = framed::micros(session_core::Clock::now(&clock));
+    let mut bytes = framed::frame(1, now + 1_000_000_000, b"{");
+    bytes.resize(17 * 1024 * 1024, b' ');
+    std::fs::write(backend.file_of(&key).unwrap(), &bytes).unwrap();
+    assert!(backend.load(&key).await.unwrap().is_none());
+}
