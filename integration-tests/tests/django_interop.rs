@@ -727,3 +727,36 @@ async fn integer_expiry_files_django_forgets_are_cleared() {
     assert!(backend.clear_expired().await.unwrap() >= 1);
     assert!(!path.exists());
 }
+
+/// We log out (delete): Django finds no session, whatever it reads (cached_db meets our
+/// tombstone in its cache and falls back to its table), and logs nobody in.
+#[tokio::test]
+async fn our_logout_is_a_logout_for_django() {
+    for shared in databases("our_logout_is_a_logout_for_django").await {
+        let v = shared.vendor;
+        let store = store_of(ours(&shared, SECRET, &[]).await);
+        let session = store.session(None);
+        session.insert("cart", ["apple"]).await.unwrap();
+        auth::login(&session, &keys(SECRET, &[]), &ALICE, MODEL_BACKEND)
+            .await
+            .unwrap();
+        session.save().await.unwrap();
+        let key = session.key().unwrap();
+        let before = on(
+            &shared,
+            SECRET,
+            &[],
+            json!({"action": "read", "key": key.as_str()}),
+        );
+        assert_eq!(before["user"], json!(1), "{v}");
+        auth::logout(&session).await.unwrap();
+        let after = on(
+            &shared,
+            SECRET,
+            &[],
+            json!({"action": "read", "key": key.as_str()}),
+        );
+        assert_eq!(after["items"], json!([]), "{v}");
+        assert_eq!(after["user"], Value::Null, "{v}");
+    }
+}

@@ -80,6 +80,17 @@ return {value, redis.call('PTTL', KEYS[1])}
     )
 });
 
+/// `KEYS[1]`; `ARGV`: the value, its TTL (ms). Writes unless a tombstone is there.
+static PUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == 'tombstone' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+",
+    )
+});
+
 /// `KEYS[1]`; `ARGV`: the value loaded, the new value, its TTL (ms).
 static SAVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -115,16 +126,36 @@ impl DjangoRedisBackend {
         u64::try_from(ttl::ttl_millis(record.expires_at, self.redis.now())).unwrap_or(1)
     }
 
-    /// Writes `record` under `key` whatever is there, as Django's `cache.set` (the cache side
-    /// of `cached_db`).
+    /// Writes `record` under `key`, as Django's `cache.set` (the cache side of `cached_db`),
+    /// unless a tombstone is there: a write that raced a delete must not bring the session
+    /// back.
     pub(crate) async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
         let redis_key = self.redis_key(key)?;
         let bytes = pickle::dumps(record)?;
         let ttl = self.ttl(record);
         self.redis
             .run(Retry::Once, |mut conn| {
-                let (redis_key, bytes) = (redis_key.clone(), bytes.clone());
-                async move { conn.pset_ex::<_, _, ()>(redis_key, bytes, ttl).await }
+                let mut call = PUT.key(&redis_key);
+                call.arg(&bytes).arg(ttl);
+                async move { call.invoke_async::<i64>(&mut conn).await }
+            })
+            .await
+            .map(drop)
+    }
+
+    /// Marks `key` deleted for [`TOMBSTONE_TTL`](crate::TOMBSTONE_TTL): reads see no session and
+    /// writes that raced the delete are refused. Django, reading the marker, finds no pickle
+    /// and falls back to its table (an unreadable cache entry is a miss there).
+    pub(crate) async fn bury(&self, key: &SessionKey) -> Result<()> {
+        let redis_key = self.redis_key(key)?;
+        let ttl = u64::try_from(crate::TOMBSTONE_TTL.as_millis()).unwrap_or(60_000);
+        self.redis
+            .run(Retry::Once, |mut conn| {
+                let redis_key = redis_key.clone();
+                async move {
+                    conn.pset_ex::<_, _, ()>(redis_key, scripts::TOMBSTONE_VALUE, ttl)
+                        .await
+                }
             })
             .await
     }
@@ -151,6 +182,9 @@ impl Backend for DjangoRedisBackend {
         let Some((bytes, pttl)) = found else {
             return Ok(None);
         };
+        if bytes == scripts::TOMBSTONE_VALUE.as_bytes() {
+            return Ok(None); // deleted a moment ago
+        }
         match pickle::loads(&bytes) {
             Ok((data, expiry)) => {
                 let now = self.redis.now();

@@ -29,7 +29,9 @@ const FROM_CACHE: &str = "cache:";
 ///   and goes on only if that row still holds the dict that was read (a write by Django since
 ///   is a conflict, merged by the session); the store's own conditional save then closes the
 ///   race.
-/// - `delete` removes the store's row, then the cache entry, as Django.
+/// - `delete` removes the store's row, then leaves a one-minute tombstone in the cache (Django
+///   deletes the entry): a save or read racing the delete cannot put the session back. Django
+///   reads the tombstone as a miss and goes to its table.
 #[derive(Clone, Debug)]
 pub struct DjangoCachedDb<S> {
     cache: DjangoRedisBackend,
@@ -103,10 +105,13 @@ impl<S: Backend + 'static> Backend for DjangoCachedDb<S> {
         let saved = self.store.save(key, record.clone()).await;
         match &saved {
             Ok(stored) => self.fill(&stored.key, &record).await,
-            // The cached copy is stale or dead: drop it, so the merge (or the next request)
-            // reads the store.
-            Err(Error::Conflict | Error::Gone) => {
+            // The cached copy is stale: drop it, so the merge reads the store.
+            Err(Error::Conflict) => {
                 let _ = self.cache.delete(key).await;
+            }
+            // The session is gone: keep it out of the cache.
+            Err(Error::Gone) => {
+                let _ = self.cache.bury(key).await;
             }
             Err(_) => {}
         }
@@ -126,20 +131,24 @@ impl<S: Backend + 'static> Backend for DjangoCachedDb<S> {
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         let stored = self.store.cycle(old, record.clone()).await?;
         self.fill(&stored.key, &record).await;
-        let _ = self.cache.delete(old).await;
+        if let Err(err) = self.cache.bury(old).await {
+            tracing::error!(error = %err, "error removing a cycled session from the cache");
+        }
         Ok(stored)
     }
 
+    /// Deletes the row, then buries the cached copy (a tombstone for a minute, so a save or a
+    /// read racing the delete cannot cache the session again).
     async fn delete(&self, key: &SessionKey) -> Result<()> {
         self.store.delete(key).await?;
-        self.cache.delete(key).await
+        self.cache.bury(key).await
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        if self.cache.exists(key).await.unwrap_or(false) {
-            return Ok(true);
+        match self.cache.load(key).await {
+            Ok(Some(_)) => Ok(true),
+            _ => self.store.exists(key).await,
         }
-        self.store.exists(key).await
     }
 
     async fn clear_expired(&self) -> Result<u64> {
