@@ -147,13 +147,16 @@ pub(crate) fn cookie_name_fits(cookie_name: &str) -> bool {
 /// No session file is larger than this: a bigger one (planted, or a runaway write) reads as
 /// empty, which no format accepts, instead of filling memory.
 pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+const READ_CAPACITY: usize = 8 * 1024;
 
 /// The file at `path`, or nothing when there is none; empty when over [`MAX_FILE_BYTES`].
 pub(crate) fn read_bounded(path: &Path) -> io::Result<Option<Vec<u8>>> {
     let Some(file) = absent_is_none(File::open(path))? else {
         return Ok(None);
     };
-    let mut bytes = Vec::new();
+    // Room for any ordinary session up front: one read and the end-of-file read, no `statx`
+    // (and no run of small probing reads).
+    let mut bytes = Vec::with_capacity(READ_CAPACITY);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         bytes.clear();
