@@ -16,7 +16,7 @@
 //! // Django's own output for `signing.dumps({"foo": "bar"})` at time 1700000000.
 //! let token = signer.dumps(&json!({"foo": "bar"}), false, 1_700_000_000)?;
 //! assert_eq!(token, "eyJmb28iOiJiYXIifQ:1r31eq:N2TTKXfL_ZZbxyo7LEVmk-KNMxEB8cpa4vX1oDllSZg");
-//! let loaded = signer.loads(&token, Some(60), 1_700_000_030).expect("valid");
+//! let loaded = signer.loads(&token, Some(60), 1_700_000_030).map_err(session_core::Error::codec)?;
 //! assert_eq!(loaded.value, json!({"foo": "bar"}));
 //! assert!(signer.loads(&token, Some(60), 1_700_000_061).is_err()); // older than max_age
 //! # Ok::<(), session_core::Error>(())

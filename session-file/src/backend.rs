@@ -62,7 +62,8 @@ const MAX_CREATE_ATTEMPTS: usize = 10_000;
 /// let session = store.session(None);
 /// session.insert("cart", vec!["apple"]).await?;
 /// session.save().await?;
-/// assert!(dir.join(format!("sessionid{}", session.key().expect("saved").as_str())).exists());
+/// let key = session.key().ok_or(session_core::Error::Gone)?; // saved: it has a key
+/// assert!(dir.join(format!("sessionid{}", key.as_str())).exists());
 /// # std::fs::remove_dir_all(&dir).ok();
 /// # Ok(()) }
 /// ```

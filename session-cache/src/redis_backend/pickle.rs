@@ -61,10 +61,12 @@ fn plain(value: &Pickled) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
     use session_core::ExpiryPolicy;
 
     #[test]
-    fn dicts_round_trip_in_order_and_other_values_are_refused() {
+    fn dicts_round_trip_in_order_and_other_values_are_refused() -> TestResult {
         let mut data = Data::new();
         data.insert("zeta".into(), serde_json::json!("José 🎉"));
         data.insert(
@@ -77,7 +79,7 @@ mod tests {
             time::OffsetDateTime::UNIX_EPOCH,
             &ExpiryPolicy::default(),
         );
-        let (back, expiry) = loads(&dumps(&record).unwrap()).unwrap();
+        let (back, expiry) = loads(&dumps(&record)?)?;
         assert_eq!(back, data);
         assert_eq!(back.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);
         assert_eq!(expiry, Expiry::Seconds(60));
@@ -93,5 +95,6 @@ mod tests {
         ] {
             assert!(loads(refused).is_err(), "{refused:?}");
         }
+        Ok(())
     }
 }

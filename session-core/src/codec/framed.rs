@@ -14,7 +14,7 @@
 //! let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default());
 //! let bytes = framed::encode(&record, 3)?;
 //! assert!(bytes.starts_with(b"3:1700000060000000:{"));
-//! let header = framed::parse(&bytes).expect("our own header");
+//! let header = framed::parse(&bytes).ok_or(session_core::Error::codec("no header"))?;
 //! assert_eq!(header.version, 3);
 //! assert_eq!(framed::decode(&header)?.expires_at, record.expires_at);
 //! # Ok::<(), session_core::Error>(())

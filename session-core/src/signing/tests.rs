@@ -8,8 +8,10 @@ use super::*;
 const SECRET: &str = "rust-interop-test-secret-key-0123456789";
 const T: i64 = 1_700_000_000;
 
-fn keys() -> Keyring {
-    Keyring::new(Secret::new(SECRET), Vec::new()).unwrap()
+type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+fn keys() -> Result<Keyring> {
+    Keyring::new(Secret::new(SECRET), Vec::new())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -17,7 +19,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn base62_matches_django() {
+fn base62_matches_django() -> TestResult {
     for (n, text) in [(T, "1r31eq"), (0, "0"), (61, "z"), (62, "10"), (-5, "-5")] {
         assert_eq!(b62_encode(n), text);
         assert_eq!(b62_decode(text), Some(n));
@@ -25,10 +27,11 @@ fn base62_matches_django() {
     for bad in ["", "-", "1r3!eq", "zzzzzzzzzzzzzzzzzzzzzzzz"] {
         assert_eq!(b62_decode(bad), None, "{bad:?}");
     }
+    Ok(())
 }
 
 #[test]
-fn the_derived_key_matches_django() {
+fn the_derived_key_matches_django() -> TestResult {
     let key = Sha256::new()
         .chain_update(b"django.core.signingsigner")
         .chain_update(SECRET.as_bytes())
@@ -37,11 +40,12 @@ fn the_derived_key_matches_django() {
         hex(&key),
         "37506e00d6d72fd8fd7d20c95e4af97336b3d438ea787fbcb2c9f33093673f74"
     );
+    Ok(())
 }
 
 #[test]
-fn plain_signers_match_django() {
-    let keys = keys();
+fn plain_signers_match_django() -> TestResult {
+    let keys = keys()?;
     assert_eq!(
         Signer::new(&keys, "django.core.signing.Signer").sign("hello"),
         "hello:2ZKZH7-wc8hK6VZO9tOEeiGvpWytpuIpfp2q8KgPIwY"
@@ -56,29 +60,31 @@ fn plain_signers_match_django() {
         "hello:1r31eq:WDnE1ezmmiZ4PlQVe03nHNLQGLk7C_bVzrrmmg-kVXM"
     );
     // Django's own public vectors (A.5), on other keys.
-    let predictable = Keyring::new(Secret::new("predictable-secret"), Vec::new()).unwrap();
+    let predictable = Keyring::new(Secret::new("predictable-secret"), Vec::new())?;
     assert_eq!(
         Signer::new(&predictable, "django.core.signing.Signer").sign("foo"),
         "foo:jZQoX_FtSO70jX9HLRGg2A_2s4kdDBxz1QoO_OpEQb0"
     );
+    Ok(())
 }
 
 #[test]
-fn dumps_matches_django_byte_for_byte() {
-    let signer = Signer::new(&keys(), "django.core.signing");
+fn dumps_matches_django_byte_for_byte() -> TestResult {
+    let signer = Signer::new(&keys()?, "django.core.signing");
     assert_eq!(
-        signer.dumps(&json!("hello"), false, T).unwrap(),
+        signer.dumps(&json!("hello"), false, T)?,
         "ImhlbGxvIg:1r31eq:yTH4VaSSsR9P8x3QjJsdfFz7IdTI3633pW3dSAhFLIs"
     );
     assert_eq!(
-        signer.dumps(&json!({"foo": "bar"}), false, T).unwrap(),
+        signer.dumps(&json!({"foo": "bar"}), false, T)?,
         "eyJmb28iOiJiYXIifQ:1r31eq:N2TTKXfL_ZZbxyo7LEVmk-KNMxEB8cpa4vX1oDllSZg"
     );
+    Ok(())
 }
 
 #[test]
-fn session_data_vectors_match_django() {
-    let signer = Signer::new(&keys(), "django.contrib.sessions.SessionStore");
+fn session_data_vectors_match_django() -> TestResult {
+    let signer = Signer::new(&keys()?, "django.contrib.sessions.SessionStore");
     for (value, expected) in [
         (
             json!({}),
@@ -101,14 +107,15 @@ fn session_data_vectors_match_django() {
             "eyJpdGVtcyI6WzEsMiwzLDQsNSw2LDcsOCw5LDEwLDExLDEyLDEzLDE0LDE1LDE2LDE3LDE4LDE5XX0:1r31eq:_4O4V8lvtcwLTOg7lPN00pZhxAEjDXkKaVmaOIBPQbk",
         ),
     ] {
-        assert_eq!(signer.dumps(&value, true, T).unwrap(), expected, "{value}");
-        assert_eq!(signer.loads(expected, None, T).unwrap().value, value);
+        assert_eq!(signer.dumps(&value, true, T)?, expected, "{value}");
+        assert_eq!(signer.loads(expected, None, T)?.value, value);
     }
+    Ok(())
 }
 
 #[test]
-fn cookie_vectors_match_django() {
-    let signer = Signer::new(&keys(), "django.contrib.sessions.backends.signed_cookies");
+fn cookie_vectors_match_django() -> TestResult {
+    let signer = Signer::new(&keys()?, "django.contrib.sessions.backends.signed_cookies");
     for (value, expected) in [
         (
             json!({}),
@@ -123,79 +130,83 @@ fn cookie_vectors_match_django() {
             "eyJoZWxsbyI6IndvcmxkIn0:1r31eq:z0vSlsDAcs84lLYfxfQVWUfdWliuiwAwJg_1Df92u5E",
         ),
     ] {
-        assert_eq!(signer.dumps(&value, true, T).unwrap(), expected);
+        assert_eq!(signer.dumps(&value, true, T)?, expected);
     }
+    Ok(())
 }
 
 /// Compressed vectors are checked by decoding: another zlib may pick other valid bytes.
 #[test]
-fn compressed_vectors_decode_and_ours_round_trip() {
+fn compressed_vectors_decode_and_ours_round_trip() -> TestResult {
     let logged_in = json!({
         "_auth_user_id": "1",
         "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
         "_auth_user_hash": "460e5dae0b983677a5caf5263a7fff859c58724f1c102fd8dfe547bd60c1ce05"
     });
-    let cookies = Signer::new(&keys(), "django.contrib.sessions.backends.signed_cookies");
+    let cookies = Signer::new(&keys()?, "django.contrib.sessions.backends.signed_cookies");
     let django = ".eJxVjDsOwjAQBe_iGlm2k7UdSnrOEK33gwMokfKpEHeHSCmgfTPzXqbHba39tsjcD2zOxpvT71aQHjLugO843iZL07jOQ7G7Yg-62OvE8rwc7t9BxaV-6zY6AUZxpctNTAmBUCHEBpOqZugIcgqtevIuKGdWgTYVjo48iQPz_gDqzTg9:1r31eq:YVxK2pkXa0lgvODHRpU5-woPawhRCXxGiywd7DPxI6M";
-    let loaded = cookies.loads(django, None, T).unwrap();
+    let loaded = cookies.loads(django, None, T)?;
     assert_eq!(loaded.value, logged_in);
     assert_eq!(loaded.timestamp, T);
     // Key order survives (Django's dicts are ordered).
-    let keys_in_order: Vec<_> = loaded.value.as_object().unwrap().keys().cloned().collect();
+    let keys_in_order: Vec<_> = loaded
+        .value
+        .as_object()
+        .ok_or("not a dict")?
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(
         keys_in_order,
         ["_auth_user_id", "_auth_user_backend", "_auth_user_hash"]
     );
-    let ours = cookies.dumps(&logged_in, true, T).unwrap();
+    let ours = cookies.dumps(&logged_in, true, T)?;
     assert!(
         ours.starts_with('.'),
         "171 bytes of JSON compress, as in Django"
     );
     // Classic zlib at level 6, as CPython links: even the compressed bytes agree.
     assert_eq!(ours, django);
-    assert_eq!(cookies.loads(&ours, None, T).unwrap().value, logged_in);
+    assert_eq!(cookies.loads(&ours, None, T)?.value, logged_in);
 
-    let default = Signer::new(&keys(), "django.core.signing");
+    let default = Signer::new(&keys()?, "django.core.signing");
     let list = ".eJwFwcERACAIwLCF-rCiILN47r-GyZVJsNgkxaFxoDgxcOHGxMKD_T7vhAml:1r31eq:3_Mrxue_ZfzZLHw_fYfSOEJiMoQqe76JVVjwKrI7hSA";
     assert_eq!(
-        default.loads(list, None, T).unwrap().value,
+        default.loads(list, None, T)?.value,
         json!((1..20).collect::<Vec<_>>())
     );
+    Ok(())
 }
 
 #[test]
-fn fallback_keys_verify_and_the_current_key_signs() {
-    let old = Signer::new(&keys(), "django.contrib.sessions.SessionStore");
-    let token = old.dumps(&json!({"foo": "bar"}), true, T).unwrap();
+fn fallback_keys_verify_and_the_current_key_signs() -> TestResult {
+    let old = Signer::new(&keys()?, "django.contrib.sessions.SessionStore");
+    let token = old.dumps(&json!({"foo": "bar"}), true, T)?;
     let rotated = Keyring::new(
         Secret::new("brand-new-secret-key-xxxxxxxxxxxxxxxxxxxxxx"),
         vec![Secret::new(SECRET)],
-    )
-    .unwrap();
+    )?;
     let signer = Signer::new(&rotated, "django.contrib.sessions.SessionStore");
+    assert_eq!(signer.loads(&token, None, T)?.value, json!({"foo": "bar"}));
     assert_eq!(
-        signer.loads(&token, None, T).unwrap().value,
-        json!({"foo": "bar"})
-    );
-    assert_eq!(
-        signer.dumps(&json!({"foo": "bar"}), true, T).unwrap(),
+        signer.dumps(&json!({"foo": "bar"}), true, T)?,
         "eyJmb28iOiJiYXIifQ:1r31eq:1IAfgCGwg3vBORpMj1RoPEmcPgYhY1kv6mEeTi7-bA8"
     );
     let retired = Keyring::new(
         Secret::new("brand-new-secret-key-xxxxxxxxxxxxxxxxxxxxxx"),
         Vec::new(),
-    )
-    .unwrap();
+    )?;
     assert!(matches!(
         Signer::new(&retired, "django.contrib.sessions.SessionStore").loads(&token, None, T),
         Err(SignatureError::BadSignature)
     ));
+    Ok(())
 }
 
 #[test]
-fn max_age_is_inclusive_as_in_django() {
-    let signer = Signer::new(&keys(), "django.core.signing");
-    let token = signer.dumps(&json!({}), false, T).unwrap();
+fn max_age_is_inclusive_as_in_django() -> TestResult {
+    let signer = Signer::new(&keys()?, "django.core.signing");
+    let token = signer.dumps(&json!({}), false, T)?;
     assert!(signer.loads(&token, Some(10), T + 10).is_ok());
     assert!(matches!(
         signer.loads(&token, Some(10), T + 11),
@@ -204,23 +215,25 @@ fn max_age_is_inclusive_as_in_django() {
             max_age: 10
         })
     ));
+    Ok(())
 }
 
 #[test]
-fn empty_secret_keys_are_refused_and_debug_hides_keys() {
+fn empty_secret_keys_are_refused_and_debug_hides_keys() -> TestResult {
     let err = Keyring::new(Secret::new(""), Vec::new()).unwrap_err();
     assert!(matches!(&err, Error::Config { setting, .. } if setting == "SECRET_KEY"));
-    let debug = format!("{:?} {:?}", keys(), Signer::new(&keys(), "salt"));
+    let debug = format!("{:?} {:?}", keys()?, Signer::new(&keys()?, "salt"));
     assert!(
         !debug.contains(SECRET) && !debug.contains("rust-interop"),
         "{debug}"
     );
+    Ok(())
 }
 
 #[test]
-fn malformed_values_are_typed_errors() {
-    let signer = Signer::new(&keys(), "django.core.signing");
-    let good = signer.dumps(&json!({"a": 1}), false, T).unwrap();
+fn malformed_values_are_typed_errors() -> TestResult {
+    let signer = Signer::new(&keys()?, "django.core.signing");
+    let good = signer.dumps(&json!({"a": 1}), false, T)?;
     assert!(matches!(
         signer.loads("no-separator", None, T),
         Err(SignatureError::Malformed(_))
@@ -251,4 +264,5 @@ fn malformed_values_are_typed_errors() {
         signer.loads(&not_zlib, None, T),
         Err(SignatureError::Payload { .. })
     ));
+    Ok(())
 }
