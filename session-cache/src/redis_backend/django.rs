@@ -271,15 +271,10 @@ impl Backend for DjangoRedisBackend {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        let Ok(redis_key) = self.redis_key(key) else {
-            return Ok(());
-        };
-        self.redis
-            .run(Retry::Once, |mut conn| {
-                let redis_key = redis_key.clone();
-                async move { conn.del::<_, ()>(redis_key).await }
-            })
-            .await
+        match self.redis_key(key) {
+            Ok(redis_key) => self.redis.del(redis_key).await,
+            Err(_) => Ok(()), // nothing can be stored under such a key
+        }
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {

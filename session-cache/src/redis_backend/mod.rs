@@ -309,6 +309,15 @@ impl RedisBackend {
         self.inner.clock.now()
     }
 
+    /// `DEL redis_key`.
+    async fn del(&self, redis_key: String) -> Result<()> {
+        self.run(Retry::Once, |mut conn| {
+            let redis_key = redis_key.clone();
+            async move { conn.del::<_, ()>(redis_key).await }
+        })
+        .await
+    }
+
     /// Stores `bytes` for `ttl` ms under a fresh key (`SET NX PX`, drawing again while the key
     /// is taken); the key. `redis_key` names the Redis key of a session key.
     async fn set_new(
@@ -522,14 +531,10 @@ impl Backend for RedisBackend {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<()> {
-        let Ok(redis_key) = self.redis_key(key) else {
-            return Ok(()); // nothing can be stored under such a key
-        };
-        self.run(Retry::Once, |mut conn| {
-            let redis_key = redis_key.clone();
-            async move { conn.del::<_, ()>(redis_key).await }
-        })
-        .await
+        match self.redis_key(key) {
+            Ok(redis_key) => self.del(redis_key).await,
+            Err(_) => Ok(()), // nothing can be stored under such a key
+        }
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
