@@ -160,28 +160,34 @@ impl Engine {
         match cache_kind(&self.settings.cache_url)? {
             CacheKind::Memory => self.memory(),
             CacheKind::Redis if self.settings.codec == CodecKind::Django => self.django_redis(),
-            CacheKind::Redis => self.redis().map(|redis| redis as Arc<dyn Backend>),
+            CacheKind::Redis => self
+                .redis()
+                .map(|redis| Arc::new(redis) as Arc<dyn Backend>),
         }
     }
 
     /// The cache engine on Redis in Django's layout (pickled dicts under Django's keys).
     #[cfg(feature = "redis")]
     fn django_redis(self) -> Result<Arc<dyn Backend>> {
-        let keys = session_cache::DjangoCacheKeys {
-            key_prefix: self.settings.django_cache_key_prefix.clone(),
-            version: self.settings.django_cache_version,
-            ..session_cache::DjangoCacheKeys::default()
-        };
-        let redis = self.redis()?;
-        Ok(Arc::new(session_cache::DjangoRedisBackend::new(
-            Arc::unwrap_or_clone(redis),
-            keys,
-        )))
+        Ok(Arc::new(
+            self.django_cache(session_cache::CACHE_KEY_PREFIX)?,
+        ))
     }
 
     #[cfg(not(feature = "redis"))]
     fn django_redis(self) -> Result<Arc<dyn Backend>> {
         self.redis()
+    }
+
+    /// Django's own cache on `SESSION_CACHE_URL`, under the session engine's `engine_prefix`.
+    #[cfg(feature = "redis")]
+    fn django_cache(&self, engine_prefix: &str) -> Result<session_cache::DjangoRedisBackend> {
+        let keys = session_cache::DjangoCacheKeys {
+            key_prefix: self.settings.django_cache_key_prefix.clone(),
+            version: self.settings.django_cache_version,
+            engine_prefix: engine_prefix.to_owned(),
+        };
+        Ok(session_cache::DjangoRedisBackend::new(self.redis()?, keys))
     }
 
     /// `cached_db`: the cache `SESSION_CACHE_URL` names in front of the db engine.
@@ -194,19 +200,7 @@ impl Engine {
         #[cfg(feature = "redis")]
         if self.settings.codec == CodecKind::Django {
             // Django's layout: its cached_db keys and pickled dicts in front of its table.
-            let keys = session_cache::DjangoCacheKeys {
-                key_prefix: self.settings.django_cache_key_prefix.clone(),
-                version: self.settings.django_cache_version,
-                engine_prefix: session_cache::CACHED_DB_KEY_PREFIX.to_owned(),
-            };
-            let redis = Engine {
-                settings: self.settings.clone(),
-                clock: Arc::clone(&self.clock),
-                keys: self.keys.clone(),
-                migrate: false,
-            }
-            .redis()?;
-            let cache = session_cache::DjangoRedisBackend::new(Arc::unwrap_or_clone(redis), keys);
+            let cache = self.django_cache(session_cache::CACHED_DB_KEY_PREFIX)?;
             let store = self.db_backend().await?;
             return Ok(Arc::new(session_cache::DjangoCachedDb::new(cache, store)));
         }
@@ -218,13 +212,7 @@ impl Engine {
                     .build(),
             ),
             #[cfg(feature = "redis")]
-            CacheKind::Redis => Engine {
-                settings: self.settings.clone(),
-                clock: Arc::clone(&self.clock),
-                keys: self.keys.clone(),
-                migrate: false,
-            }
-            .redis()?,
+            CacheKind::Redis => Arc::new(self.redis()?),
             #[allow(unreachable_patterns)]
             _ => {
                 return Err(Error::config(
@@ -307,18 +295,16 @@ impl Engine {
     }
 
     #[cfg(feature = "redis")]
-    fn redis(self) -> Result<Arc<session_cache::RedisBackend>> {
-        Ok(Arc::new(
-            session_cache::RedisBackend::builder(&self.settings.cache_url)
-                .key_prefix(self.settings.cache_key_prefix.clone())
-                .clock(self.clock)
-                .key_generator(self.keys)
-                .build()?,
-        ))
+    fn redis(&self) -> Result<session_cache::RedisBackend> {
+        session_cache::RedisBackend::builder(&self.settings.cache_url)
+            .key_prefix(self.settings.cache_key_prefix.clone())
+            .clock(Arc::clone(&self.clock))
+            .key_generator(self.keys.clone())
+            .build()
     }
 
     #[cfg(not(feature = "redis"))]
-    fn redis(self) -> Result<Arc<dyn Backend>> {
+    fn redis(&self) -> Result<Arc<dyn Backend>> {
         Err(Error::config(
             "SESSION_CACHE_URL",
             "redis:// needs the cargo feature redis",
