@@ -15,7 +15,7 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 /// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
 /// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
 /// | `file` | [`FileBackend`](session_file::FileBackend): `<cookie name><key>` files | `SESSION_FILE_PATH` (default: the system temporary directory), `SESSION_COOKIE_NAME`, `SESSION_COOKIE_AGE` (age of unreadable files) | `file` (default) |
-/// | `signed_cookies` | [`SignedCookieBackend`](session_cookie::SignedCookieBackend): Django's signed cookie | `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `SESSION_COOKIE_AGE` | `cookie` (default) |
+/// | `signed_cookies` | [`SignedCookieBackend`](session_cookie::SignedCookieBackend): Django's signed cookie | `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `SESSION_COOKIE_AGE`, `SESSION_COOKIE_COMPRESS_FROM` | `cookie` (default) |
 /// | `encrypted_cookies` (ours) | [`EncryptedCookieBackend`](session_cookie::EncryptedCookieBackend): XChaCha20-Poly1305, the cookie name bound in | the same, and `SESSION_COOKIE_NAME` | `cookie` (default) |
 ///
 /// ```
@@ -279,9 +279,15 @@ impl Engine {
                 .with_clock(self.clock),
             ),
             _ => Arc::new(
-                session_cookie::SignedCookieBackend::signed(&keys)
-                    .with_cookie_age(age)
-                    .with_clock(self.clock),
+                session_cookie::SignedCookieBackend::new(
+                    session_cookie::Signed::new(&keys).with_compression(
+                        session_core::signing::Compression::FromBytes(
+                            self.settings.cookie_compress_from,
+                        ),
+                    ),
+                )
+                .with_cookie_age(age)
+                .with_clock(self.clock),
             ),
         })
     }

@@ -126,6 +126,35 @@ async fn the_cookie_engines_need_a_secret_key_and_round_trip_with_one() {
     assert!(!backend.capabilities().server_side);
 }
 
+/// `SESSION_COOKIE_COMPRESS_FROM` reaches the signed cookie engine: by default a small
+/// session is signed plain; `0` compresses it as Django does (the `.` prefix).
+#[tokio::test]
+async fn the_signed_cookie_engine_compresses_from_the_configured_size() {
+    const SECRET: &str = "engine-test-secret-key-engine-test-secret-key-0123456789";
+    for (compress_from, compressed) in [(None, false), (Some("0"), true), (Some("100"), true)] {
+        let mut pairs = vec![("SESSION_ENGINE", "signed_cookies"), ("SECRET_KEY", SECRET)];
+        pairs.extend(compress_from.map(|value| ("SESSION_COOKIE_COMPRESS_FROM", value)));
+        let backend = Engine::from_settings(&settings(&pairs)).await.unwrap();
+        let store = SessionStore::new(backend);
+        let session = store.session(None);
+        // 175 bytes of JSON, which zlib shrinks.
+        session.insert("cart", vec!["sku-0000"; 15]).await.unwrap();
+        session.save().await.unwrap();
+        let token = session.key().unwrap();
+        assert_eq!(
+            token.as_str().starts_with('.'),
+            compressed,
+            "{compress_from:?}"
+        );
+    }
+    match Settings::from_lookup(|name| {
+        (name == "SESSION_COOKIE_COMPRESS_FROM").then(|| "-1".to_owned())
+    }) {
+        Err(Error::Config { setting, .. }) => assert_eq!(setting, "SESSION_COOKIE_COMPRESS_FROM"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn the_file_engine_writes_cookie_named_files_in_session_file_path() {
     let dir = tempfile::tempdir().unwrap();

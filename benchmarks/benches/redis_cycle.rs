@@ -107,7 +107,7 @@ async fn main() {
         .unwrap();
     let ours_redis = Arc::new(Engine::new(backend, SESSIONS).await);
     let fred = Pool::new(Config::from_url(&redis_url).unwrap(), None, None, None, 6).unwrap();
-    let _ = fred.connect();
+    let _connection_task = fred.connect();
     fred.wait_for_connect().await.unwrap();
     let peer =
         Arc::new(Peer::new(tower_sessions_redis_store::RedisStore::new(fred), SESSIONS).await);

@@ -2,9 +2,12 @@
 //!
 //! Sessions kept in the cookie, for `sessions`:
 //!
-//! - [`SignedCookieBackend`]: Django's `signed_cookies` engine byte for byte (same salt, same
-//!   signing, same compression rule): a Django app and a Rust service read each other's
-//!   cookies. The client can read the data, not change it.
+//! - [`SignedCookieBackend`]: Django's `signed_cookies` engine (same salt, same signing, same
+//!   format): a Django app and a Rust service read each other's cookies. Byte for byte
+//!   Django's for sessions under 1 KiB of JSON that Django would not compress either, and for
+//!   all with [`Compression::Always`](session_core::signing::Compression::Always); by default
+//!   smaller sessions are not compressed (see [`Signed::with_compression`]). The client can
+//!   read the data, not change it.
 //! - [`EncryptedCookieBackend`]: the same engine with XChaCha20-Poly1305, so the client can
 //!   neither read nor change it, the cookie name bound in.
 //!
@@ -21,4 +24,4 @@ pub use backend::{
     CookieBackend, CookieCodec, DEFAULT_COOKIE_AGE, DEFAULT_COOKIE_NAME, MAX_TOKEN_BYTES,
 };
 pub use encrypted::{Encrypted, EncryptedCookieBackend, FORMAT_VERSION};
-pub use signed::{SIGNED_COOKIES_SALT, Signed, SignedCookieBackend};
+pub use signed::{DEFAULT_COMPRESS_FROM_BYTES, SIGNED_COOKIES_SALT, Signed, SignedCookieBackend};

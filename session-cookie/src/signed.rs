@@ -1,8 +1,9 @@
-//! Django's `signed_cookies` engine: `signing.dumps(dict, compress=True, salt=…)`, exactly.
+//! Django's `signed_cookies` engine: `signing.dumps(dict, compress=…, salt=…)`, in Django's
+//! format.
 
 use serde_json::Value;
 use session_core::Result;
-use session_core::signing::{Keyring, Signer};
+use session_core::signing::{Compression, Keyring, Signer};
 
 use session_core::codec::django::DjangoDict;
 
@@ -26,11 +27,15 @@ pub const SIGNED_COOKIES_SALT: &str = "django.contrib.sessions.backends.signed_c
 /// ```
 pub type SignedCookieBackend = CookieBackend<Signed>;
 
+/// JSON of this many bytes or more is compressed by default; smaller sessions stay plain
+/// (see [`Signed::with_compression`]).
+pub const DEFAULT_COMPRESS_FROM_BYTES: usize = 1024;
+
 /// The codec of [`SignedCookieBackend`].
 #[derive(Debug, Clone)]
 pub struct Signed {
     signer: Signer,
-    compress: bool,
+    compression: Compression,
 }
 
 impl Signed {
@@ -43,16 +48,28 @@ impl Signed {
     pub fn with_salt(keys: &Keyring, salt: &str) -> Self {
         Self {
             signer: Signer::new(keys, salt),
-            compress: true,
+            compression: Compression::FromBytes(DEFAULT_COMPRESS_FROM_BYTES),
         }
     }
 
-    /// Whether to try zlib on each save, as Django does (default: true). Off, cookies are
-    /// still Django's format (Django reads them) but larger when compression would have paid,
-    /// and sealing is about twice as fast: zlib dominates the cost of a ~300-byte session.
+    /// When to try zlib on a save. Default: on JSON of [`DEFAULT_COMPRESS_FROM_BYTES`] or more,
+    /// where the 4096-byte cookie limit starts to matter; a smaller session is signed plain,
+    /// which is still Django's format (Django reads it) and seals about three times faster,
+    /// deflate's fixed cost dwarfing the signature. [`Compression::Always`] (or `true`) is
+    /// Django's `compress=True`: the same bytes as Django for every session.
+    ///
+    /// ```
+    /// # use session_core::settings::Secret;
+    /// # use session_core::signing::{Compression, Keyring};
+    /// # use session_cookie::Signed;
+    /// # let keys = Keyring::new(Secret::new("a-long-random-secret-key-of-fifty-characters-or-more"), Vec::new())?;
+    /// let like_django = Signed::new(&keys).with_compression(Compression::Always);
+    /// let never = Signed::new(&keys).with_compression(false);
+    /// # Ok::<(), session_core::Error>(())
+    /// ```
     #[must_use]
-    pub fn with_compression(mut self, compress: bool) -> Self {
-        self.compress = compress;
+    pub fn with_compression(mut self, compression: impl Into<Compression>) -> Self {
+        self.compression = compression.into();
         self
     }
 }
@@ -68,7 +85,7 @@ impl CookieCodec for Signed {
     const NAME: &'static str = "signed_cookies";
 
     fn seal(&self, dict: &DjangoDict<'_>, timestamp: i64) -> Result<String> {
-        self.signer.dumps(dict, self.compress, timestamp)
+        self.signer.dumps(dict, self.compression, timestamp)
     }
 
     fn open(

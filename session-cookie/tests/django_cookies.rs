@@ -8,9 +8,11 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use session_cookie::{MAX_TOKEN_BYTES, SIGNED_COOKIES_SALT, SignedCookieBackend};
+use session_cookie::{
+    DEFAULT_COMPRESS_FROM_BYTES, MAX_TOKEN_BYTES, SIGNED_COOKIES_SALT, Signed, SignedCookieBackend,
+};
 use session_core::settings::Secret;
-use session_core::signing::{Keyring, Signer};
+use session_core::signing::{Compression, Keyring, Signer};
 use session_core::time::macros::datetime;
 use session_core::{Backend, Error, Expiry, MockClock, SessionKey, SessionStore};
 use time::Duration;
@@ -163,6 +165,47 @@ async fn signed_values_that_are_not_sessions_load_as_nothing() {
             "{value}"
         );
     }
+}
+
+/// The cookie that `compression` gives a session whose cart holds `cart_items` items (checking
+/// that it loads back).
+async fn sealed(compression: Compression, cart_items: usize) -> String {
+    let clock = clock();
+    let keys = keys(SECRET, &[]);
+    let backend = SignedCookieBackend::new(Signed::new(&keys).with_compression(compression))
+        .with_clock(clock.shared());
+    let store = SessionStore::new(Arc::new(backend)).with_clock(clock.shared());
+    let session = store.session(None);
+    let cart: Vec<String> = (0..cart_items).map(|n| format!("sku-{n:04}")).collect();
+    session.insert("cart", cart.clone()).await.unwrap();
+    session.save().await.unwrap();
+    let token = session.key().unwrap().as_str().to_owned();
+    let again = store.session(Some(&token));
+    assert_eq!(again.get::<Vec<String>>("cart").await.unwrap(), Some(cart));
+    token
+}
+
+/// By default only sessions of 1 KiB of JSON or more are compressed; `Always` is Django's
+/// `compress=True`, byte for byte; `Never` never compresses. Every form loads.
+#[tokio::test]
+async fn compression_follows_the_policy_and_always_is_djangos() {
+    // 30 items: 340 bytes of JSON; 120 items: 1330 bytes.
+    let (small, large) = (30, 120);
+    let default = Compression::FromBytes(DEFAULT_COMPRESS_FROM_BYTES);
+    assert!(!sealed(default, small).await.starts_with('.'));
+    assert!(sealed(default, large).await.starts_with('.'));
+    assert!(!sealed(Compression::Never, large).await.starts_with('.'));
+    let always = sealed(Compression::Always, small).await;
+    assert!(always.starts_with('.'));
+    // Django's `signing.dumps(dict, compress=True, salt=…)` at the same instant: the same token.
+    let cart: Vec<String> = (0..small).map(|n| format!("sku-{n:04}")).collect();
+    let signer = Signer::new(&keys(SECRET, &[]), SIGNED_COOKIES_SALT);
+    assert_eq!(
+        signer
+            .dumps(&json!({ "cart": cart }), true, 1_700_000_000)
+            .unwrap(),
+        always
+    );
 }
 
 #[tokio::test]

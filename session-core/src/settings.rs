@@ -106,6 +106,11 @@ pub struct Settings {
     /// `SESSION_CODEC` (ours): `json`; `django` to share a store with a Django app.
     #[serde(rename = "SESSION_CODEC")]
     pub codec: CodecKind,
+    /// `SESSION_COOKIE_COMPRESS_FROM` (ours): `1024`. The signed cookie engine tries zlib on
+    /// session JSON of this many bytes or more; `0` tries it on every session, as Django does
+    /// (the same bytes as Django). Smaller sessions are signed plain, which Django reads.
+    #[serde(rename = "SESSION_COOKIE_COMPRESS_FROM")]
+    pub cookie_compress_from: usize,
 }
 
 impl Default for Settings {
@@ -133,6 +138,7 @@ impl Default for Settings {
             secret_key: Secret::default(),
             secret_key_fallbacks: Vec::new(),
             codec: CodecKind::Json,
+            cookie_compress_from: 1024,
         }
     }
 }
@@ -161,6 +167,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "SECRET_KEY",
     "SECRET_KEY_FALLBACKS",
     "SESSION_CODEC",
+    "SESSION_COOKIE_COMPRESS_FROM",
 ];
 
 impl Settings {
@@ -254,6 +261,7 @@ impl Settings {
                     .collect();
             }
             "SESSION_CODEC" => self.codec = parse(name, value)?,
+            "SESSION_COOKIE_COMPRESS_FROM" => self.cookie_compress_from = parse(name, value)?,
             _ => return Err(Error::config(name, "unknown setting")),
         }
         Ok(())

@@ -22,6 +22,7 @@
 //! # Ok::<(), session_core::Error>(())
 //! ```
 
+mod compression;
 mod encoding;
 mod zlib;
 
@@ -30,6 +31,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+pub use compression::Compression;
 pub use encoding::{b62_decode, b62_encode, b64_decode, b64_encode, django_json};
 
 use crate::settings::Secret;
@@ -163,12 +165,19 @@ impl Signer {
 
     /// `value + ":" + signature(value)` (Django's `Signer.sign`).
     pub fn sign(&self, value: &str) -> String {
-        let signature = b64_encode(&self.mac_of(0, value.as_bytes()));
-        let mut out = String::with_capacity(value.len() + 1 + signature.len());
+        let mut out = String::with_capacity(value.len() + 1 + SIGNATURE_CHARS);
         out.push_str(value);
-        out.push(':');
-        out.push_str(&signature);
+        self.sign_in_place(&mut out);
         out
+    }
+
+    /// Appends `":" + signature(value)` to `value`.
+    fn sign_in_place(&self, value: &mut String) {
+        let mut mac = self.macs[0].clone();
+        mac.update(value.as_bytes());
+        let signature = mac.finalize().into_bytes();
+        value.push(':');
+        encoding::b64_encode_into(&signature, value);
     }
 
     /// The value of `signed` when its signature (after the last `:`) is right for one of the
@@ -180,12 +189,17 @@ impl Signer {
         let (value, signature) = signed
             .rsplit_once(':')
             .ok_or(SignatureError::Malformed("no \":\" found"))?;
-        let signature = b64_decode(signature).ok_or(SignatureError::BadSignature)?;
+        // Decoded on the stack: a signature is 43 characters, anything longer is none of ours.
+        let mut decoded = [0u8; 33];
+        let signature = (signature.len() <= SIGNATURE_CHARS + 1)
+            .then(|| encoding::b64_decode_into(signature, &mut decoded))
+            .flatten()
+            .ok_or(SignatureError::BadSignature)?;
         for mac in &self.macs {
             let mut mac = mac.clone();
             mac.update(value.as_bytes());
             // Constant-time comparison (`subtle`).
-            if mac.verify_slice(&signature).is_ok() {
+            if mac.verify_slice(signature).is_ok() {
                 return Ok(value);
             }
         }
@@ -193,31 +207,36 @@ impl Signer {
     }
 
     /// Django's `signing.dumps(value, compress=…)` signed at `timestamp` (seconds since the
-    /// epoch): the JSON is compressed only when that saves more than one byte, as Django does.
+    /// epoch). `compress` is Django's flag or a [`Compression`]; when zlib is tried, it is used
+    /// only if it saves more than one byte, as Django does.
     ///
     /// # Errors
     /// [`Error::Codec`] if `value` cannot be serialized or compressed.
     pub fn dumps<T: serde::Serialize + ?Sized>(
         &self,
         value: &T,
-        compress: bool,
+        compress: impl Into<Compression>,
         timestamp: i64,
     ) -> Result<String> {
         let json = django_json(value).map_err(Error::codec)?;
-        let mut payload = String::with_capacity(json.len() * 4 / 3 + 60);
+        // base64 of the JSON, the timestamp, the signature and their separators.
+        let mut payload = String::with_capacity(json.len() * 4 / 3 + 20 + SIGNATURE_CHARS);
         match compress
+            .into()
+            .applies_to(json.len())
             .then(|| zlib::compress_if_it_pays(&json))
             .transpose()?
         {
             Some(Some(zipped)) => {
                 payload.push('.');
-                payload.push_str(&b64_encode(&zipped));
+                encoding::b64_encode_into(&zipped, &mut payload);
             }
-            _ => payload.push_str(&b64_encode(&json)),
+            _ => encoding::b64_encode_into(&json, &mut payload),
         }
         payload.push(':');
-        payload.push_str(&b62_encode(timestamp));
-        Ok(self.sign(&payload))
+        encoding::b62_encode_into(timestamp, &mut payload);
+        self.sign_in_place(&mut payload);
+        Ok(payload)
     }
 
     /// Django's `signing.loads(signed, max_age=…)` at `now` (seconds since the epoch): a value
@@ -245,13 +264,10 @@ impl Signer {
         let value = decode_payload(payload).map_err(|source| SignatureError::Payload { source })?;
         Ok(Loaded { value, timestamp })
     }
-
-    fn mac_of(&self, index: usize, value: &[u8]) -> Vec<u8> {
-        let mut mac = self.macs[index].clone();
-        mac.update(value);
-        mac.finalize().into_bytes().to_vec()
-    }
 }
+
+/// The length of a signature in base64: 32 bytes of HMAC-SHA256.
+const SIGNATURE_CHARS: usize = 43;
 
 /// HMAC-SHA256 keyed with `sha256(salt + "signer" + secret)`: Django's `salted_hmac(salt +
 /// "signer", …, secret, algorithm="sha256")`.

@@ -12,9 +12,21 @@ pub fn b64_encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// [`b64_encode`] appended to `out`.
+pub(crate) fn b64_encode_into(bytes: &[u8], out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
 /// Django's `b64_decode` for what [`b64_encode`] writes; `None` for anything else.
 pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// [`b64_decode`] into `out`: the decoded bytes, `None` when `text` is not base64 or does not
+/// fit.
+pub(crate) fn b64_decode_into<'a>(text: &str, out: &'a mut [u8]) -> Option<&'a [u8]> {
+    let len = URL_SAFE_NO_PAD.decode_slice(text, out).ok()?;
+    out.get(..len)
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -29,19 +41,30 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// assert_eq!(b62_decode("1r31eq"), Some(1_700_000_000));
 /// ```
 pub fn b62_encode(n: i64) -> String {
+    let mut out = String::with_capacity(12);
+    b62_encode_into(n, &mut out);
+    out
+}
+
+/// [`b62_encode`] appended to `out`.
+pub(crate) fn b62_encode_into(n: i64, out: &mut String) {
     let mut magnitude = n.unsigned_abs();
-    let mut digits = Vec::new();
+    // 62^11 > u64::MAX: eleven digits and a sign are always enough.
+    let mut digits = [0u8; 12];
+    let mut start = digits.len();
     loop {
-        digits.push(BASE62[usize::try_from(magnitude % 62).unwrap_or(0)]);
+        start -= 1;
+        digits[start] = BASE62[usize::try_from(magnitude % 62).unwrap_or(0)];
         magnitude /= 62;
         if magnitude == 0 {
             break;
         }
     }
     if n < 0 {
-        digits.push(b'-');
+        start -= 1;
+        digits[start] = b'-';
     }
-    digits.iter().rev().map(|&b| char::from(b)).collect()
+    out.extend(digits[start..].iter().map(|&b| char::from(b)));
 }
 
 /// Django's `b62_decode`; `None` for characters outside the alphabet, an empty string or an
@@ -75,7 +98,7 @@ pub fn b62_decode(text: &str) -> Option<i64> {
 /// # Errors
 /// What `value`'s `Serialize` returns (never, for JSON values).
 pub fn django_json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(128);
+    let mut out = Vec::with_capacity(512);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
     value.serialize(&mut serializer)?;
     Ok(out)
@@ -91,7 +114,7 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         let mut rest = fragment;
-        while let Some(at) = rest.find(|c: char| !c.is_ascii()) {
+        while let Some(at) = rest.bytes().position(|b| !b.is_ascii()) {
             writer.write_all(&rest.as_bytes()[..at])?;
             let Some(c) = rest[at..].chars().next() else {
                 break;
