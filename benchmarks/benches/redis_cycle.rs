@@ -102,7 +102,7 @@ async fn main() {
     let raw = Arc::new(Raw { conn, keys });
     let backend = RedisBackend::builder(&redis_url)
         .key_prefix("bench-ours:")
-        .max_connections(env_or("BENCH_REDIS_CONNECTIONS", "8").parse().unwrap())
+        .connections(env_or("BENCH_REDIS_CONNECTIONS", "1").parse().unwrap())
         .build()
         .unwrap();
     let ours_redis = Arc::new(Engine::new(backend, SESSIONS).await);

@@ -439,7 +439,8 @@ async fn we_write_and_django_reads() {
             let django_age = read["expiry_age"].as_i64().unwrap();
             match age {
                 Some(age) => assert_eq!(django_age, age, "{v} {expiry:?}"),
-                None => assert!((7195..=7200).contains(&django_age), "{v}: {django_age}"),
+                // A minute of slack: Django reads after its interpreter starts, on a loaded machine.
+                None => assert!((7140..=7200).contains(&django_age), "{v}: {django_age}"),
             }
         }
     }

@@ -36,8 +36,8 @@ pub use deadpool_redis;
 #[cfg(feature = "redis")]
 pub use redis_backend::{
     CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_KEY_PREFIX, DEFAULT_MAX_CONNECTIONS, DjangoCacheKeys, DjangoCachedDb,
-    DjangoRedisBackend, RedisBackend, RedisBackendBuilder,
+    DEFAULT_CONNECTIONS, DEFAULT_KEY_PREFIX, DjangoCacheKeys, DjangoCachedDb, DjangoRedisBackend,
+    RedisBackend, RedisBackendBuilder,
 };
 
 pub use cached::{CachedBackend, SessionCache, TOMBSTONE_TTL};

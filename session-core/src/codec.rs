@@ -124,11 +124,7 @@ pub fn to_dict(record: &Record) -> Data {
 /// # Errors
 /// [`Error::Codec`] when the expiry or a timestamp is missing or invalid.
 pub fn from_dict(mut dict: Data) -> Result<Record> {
-    let expiry = match dict.shift_remove(EXPIRY_KEY) {
-        None => Expiry::Default,
-        Some(value) => Expiry::from_json(&value)
-            .ok_or_else(|| Error::codec(format!("invalid {EXPIRY_KEY}: {value}")))?,
-    };
+    let expiry = take_expiry(&mut dict)?;
     let created_at = take_time(&mut dict, CREATED_AT)?;
     let modified_at = take_time(&mut dict, MODIFIED_AT)?;
     let expires_at = take_time(&mut dict, EXPIRES_AT)?;
@@ -150,6 +146,19 @@ pub fn from_dict(mut dict: Data) -> Result<Record> {
         version,
         handle: None,
     })
+}
+
+/// Takes Django's `_session_expiry` out of `dict` (absent: the default).
+///
+/// # Errors
+/// [`Error::Codec`] when the expiry is invalid.
+pub(crate) fn take_expiry(dict: &mut Data) -> Result<Expiry> {
+    let expiry = match dict.shift_remove(EXPIRY_KEY) {
+        None => Expiry::Default,
+        Some(value) => Expiry::from_json(&value)
+            .ok_or_else(|| Error::codec(format!("invalid {EXPIRY_KEY}: {value}")))?,
+    };
+    Ok(expiry)
 }
 
 fn take_time(dict: &mut Data, key: &str) -> Result<OffsetDateTime> {

@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 
 pub use django::{CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoRedisBackend};
 pub use django_cached::DjangoCachedDb;
-use pool::{Connection, Manager, Pool, Target};
+use pool::{Connection, Held, Manager, Pool, Target};
 
 /// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
 pub const DEFAULT_KEY_PREFIX: &str = "session:";
@@ -34,8 +34,9 @@ pub const DEFAULT_KEY_PREFIX: &str = "session:";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default time a command may take before the operation fails.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
-/// Default most connections the pool opens (each carries many requests at once).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
+/// Default number of multiplexed connections the backend keeps open (each carries many
+/// requests at once).
+pub const DEFAULT_CONNECTIONS: usize = 1;
 /// A key generator that keeps returning taken keys gets this many tries, then an error.
 const MAX_CREATE_ATTEMPTS: usize = 10_000;
 /// How much of a stored value `exists` reads: enough for the header.
@@ -87,7 +88,7 @@ struct Inner {
 
 /// Where connections come from.
 enum Source {
-    Own(Pool),
+    Own(Held),
     Single(deadpool_redis::Pool),
     Cluster(deadpool_redis::cluster::Pool),
 }
@@ -111,7 +112,7 @@ pub struct RedisBackendBuilder {
     prefix: String,
     clock: SharedClock,
     keys: KeyGenerator,
-    max_connections: usize,
+    connections: usize,
     connect_timeout: Duration,
     command_timeout: Duration,
 }
@@ -121,7 +122,7 @@ impl fmt::Debug for RedisBackendBuilder {
         f.debug_struct("RedisBackendBuilder")
             .field("nodes", &self.urls.len())
             .field("prefix", &self.prefix)
-            .field("max_connections", &self.max_connections)
+            .field("connections", &self.connections)
             .field("connect_timeout", &self.connect_timeout)
             .field("command_timeout", &self.command_timeout)
             .finish_non_exhaustive()
@@ -136,7 +137,7 @@ impl RedisBackendBuilder {
             prefix: DEFAULT_KEY_PREFIX.to_owned(),
             clock: SystemClock::shared(),
             keys: KeyGenerator::random(),
-            max_connections: DEFAULT_MAX_CONNECTIONS,
+            connections: DEFAULT_CONNECTIONS,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
         }
@@ -160,9 +161,11 @@ impl RedisBackendBuilder {
         self
     }
 
-    /// Most connections the backend's own pool opens (default 8).
-    pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.max(1);
+    /// Multiplexed connections the backend keeps open, commands taking them in turn (default
+    /// [`DEFAULT_CONNECTIONS`]: concurrent requests pipeline on one socket, which is what Redis
+    /// answers fastest; more help when one socket's bandwidth is the limit).
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.connections = connections.max(1);
         self
     }
 
@@ -186,7 +189,7 @@ impl RedisBackendBuilder {
         let cluster = self.urls.len() > 1 || matches!(self.pool, Some(Source::Cluster(_)));
         let source = match self.pool {
             Some(source) => source,
-            None => Source::Own(self.own_pool()?),
+            None => Source::Own(Held::new(self.own_pool()?, self.connections)),
         };
         Ok(RedisBackend {
             inner: Arc::new(Inner {
@@ -224,7 +227,9 @@ impl RedisBackendBuilder {
             command_timeout: self.command_timeout,
         };
         Pool::builder(manager)
-            .max_size(self.max_connections)
+            // Room beyond the held connections: commands that race to refill one slot each
+            // open one, and the spare goes back to the pool.
+            .max_size(self.connections * 2 + 2)
             .runtime(Runtime::Tokio1)
             .timeouts(Timeouts {
                 wait: Some(self.connect_timeout),
@@ -388,9 +393,9 @@ impl RedisBackend {
             Error::backend(NAME, err)
         }
         match &self.inner.source {
-            Source::Own(pool) => {
-                let pooled = pool.get().await.map_err(failed)?;
-                Ok((pooled.connection.clone(), Some(Arc::clone(&pooled.broken))))
+            Source::Own(held) => {
+                let (connection, broken) = held.get().await.map_err(failed)?;
+                Ok((connection, Some(broken)))
             }
             Source::Single(pool) => {
                 let conn = pool.get().await.map_err(failed)?;

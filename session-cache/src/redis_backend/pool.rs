@@ -2,19 +2,19 @@
 //! checkout.
 //!
 //! deadpool-redis's stock manager sends `UNWATCH` + `PING` each time a connection leaves the
-//! pool: a second round trip per operation. Ours does not ping. A multiplexed connection
-//! already carries many requests at once, so a checkout takes a clone of the connection (a
-//! handle to its pipeline) and hands the pooled object straight back: concurrent requests
-//! pipeline over a few sockets, as over one raw multiplexed connection. A command that fails
-//! on the socket (I/O error, timeout) marks its connection broken; the pool drops it at its
-//! next checkout and opens a fresh one, so a restarted Redis is picked up with no restart of
-//! the application.
+//! pool: a second round trip per operation. Ours does not ping, and the backend does not even
+//! check a connection out per command: a multiplexed connection already carries many requests
+//! at once, so [`Held`] keeps a few connections out of the pool and each command clones one
+//! (a handle to its pipeline): concurrent requests pipeline over them, as over one raw
+//! multiplexed connection. A command that fails on the socket (I/O error, timeout) marks its
+//! connection broken; it goes back to the pool, which drops it, and a fresh one is opened, so
+//! a restarted Redis is picked up with no restart of the application.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, RecycleError, RecycleResult};
+use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster_async::ClusterConnection;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Value};
@@ -111,3 +111,53 @@ impl managed::Manager for Manager {
 
 /// The pool the backend draws connections from.
 pub(crate) type Pool = managed::Pool<Manager>;
+
+/// The backend's own connections: checked out of the [`Pool`] once and kept, one per slot,
+/// each command taking a clone of a slot's connection in turn. A checkout per command (a
+/// semaphore, a lock and a clock read) costs more than a command's own client-side work; this
+/// is a read lock and a clone. A connection that failed a command is put back, so the pool
+/// drops it, and the slot takes a fresh one.
+pub(crate) struct Held {
+    pool: Pool,
+    slots: Box<[RwLock<Option<Object<Manager>>>]>,
+    next: AtomicUsize,
+}
+
+impl Held {
+    /// `slots` connections out of `pool`, opened at first use.
+    pub(crate) fn new(pool: Pool, slots: usize) -> Self {
+        Self {
+            pool,
+            slots: (0..slots.max(1)).map(|_| RwLock::new(None)).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// A connection for one command, and the flag that retires it.
+    pub(crate) async fn get(&self) -> Result<(Connection, Arc<AtomicBool>), PoolError<RedisError>> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let slot = &self.slots[index];
+        if let Some(live) = slot.read().ok().as_deref().and_then(live) {
+            return Ok(live);
+        }
+        let fresh = self.pool.get().await?;
+        let handed = (fresh.connection.clone(), Arc::clone(&fresh.broken));
+        if let Ok(mut held) = slot.write() {
+            // Another command may have refilled the slot meanwhile: keep a live connection.
+            if held
+                .as_ref()
+                .is_none_or(|object| object.broken.load(Ordering::Relaxed))
+            {
+                // The broken one, if any, goes back to the pool, whose recycle drops it.
+                *held = Some(fresh);
+            }
+        }
+        Ok(handed)
+    }
+}
+
+fn live(slot: &Option<Object<Manager>>) -> Option<(Connection, Arc<AtomicBool>)> {
+    slot.as_ref()
+        .filter(|object| !object.broken.load(Ordering::Relaxed))
+        .map(|object| (object.connection.clone(), Arc::clone(&object.broken)))
+}

@@ -19,14 +19,56 @@ fn record() -> Record {
 fn a_record_round_trips_with_its_header() -> TestResult {
     let record = record();
     let bytes = encode(&record, 7)?;
-    assert!(bytes.starts_with(b"7:1700000060123456:{\"cart\""));
+    assert_eq!(
+        std::str::from_utf8(&bytes)?,
+        r#"7:1700000060123456:1700000000123456:1700000000123456:{"cart":["apple","pé:ar"],"_session_expiry":60}"#
+    );
     let header = parse(&bytes).ok_or("no header")?;
     assert_eq!(header.version, 7);
     assert_eq!(header.expires_at_micros, micros(record.expires_at));
     let decoded = decode(&header)?;
-    assert_eq!(decoded.version, Version::counter(7));
-    assert_eq!(decoded.expires_at, record.expires_at);
-    assert_eq!(decoded.data, record.data);
+    assert_eq!(
+        decoded,
+        Record {
+            version: Version::counter(7),
+            ..record
+        }
+    );
+    Ok(())
+}
+
+/// Values written before the times moved into the header (the times inside the JSON) still
+/// decode, to the same record.
+#[test]
+fn the_earlier_layout_still_decodes() -> TestResult {
+    let record = Record {
+        version: Version::counter(7),
+        ..record()
+    };
+    let mut earlier = b"7:1700000060123456:".to_vec();
+    earlier.extend_from_slice(&JsonCodec.encode(&record)?);
+    assert!(earlier.ends_with(b"\"_session_version\":7}"));
+    let header = parse(&earlier).ok_or("no header")?;
+    assert_eq!(decode(&header)?, record);
+    Ok(())
+}
+
+#[test]
+fn broken_times_are_codec_errors() -> TestResult {
+    for bad in [
+        &b"1:2:x:3:{}"[..],
+        b"1:2:3:{}",
+        b"1:2:3:99999999999999999999:{}",
+        b"1:2:3:4:{\"_session_expiry\":\"soon\"}",
+        b"1:2:3:4:[1]",
+    ] {
+        let header = parse(bad).ok_or("no header")?;
+        assert!(
+            matches!(decode(&header), Err(crate::Error::Codec { .. })),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
     Ok(())
 }
 
