@@ -32,30 +32,37 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `Set-Cookie` for the session key, attributes in Django's (alphabetical) order. `max_age`
-/// `None` is a browser-session cookie: neither `expires` nor `Max-Age`.
+/// `None` is a browser-session cookie: neither `expires` nor `Max-Age`. Written into one
+/// buffer: a request allocates this once.
 pub(crate) fn set(
     settings: &Settings,
     value: &str,
     max_age: Option<i64>,
     now: OffsetDateTime,
 ) -> String {
-    let mut out = format!("{}={value}", settings.cookie_name);
+    let mut out = String::with_capacity(
+        settings.cookie_name.len() + value.len() + settings.cookie_path.len() + 120,
+    );
+    push_all(&mut out, &[&settings.cookie_name, "=", value]);
     if let Some(domain) = &settings.cookie_domain {
-        out.push_str(&format!("; Domain={domain}"));
+        push_all(&mut out, &["; Domain=", domain]);
     }
     if let Some(max_age) = max_age {
-        let expires = now + time::Duration::seconds(max_age);
-        out.push_str(&format!("; expires={}", http_date(expires)));
+        out.push_str("; expires=");
+        push_http_date(&mut out, now + time::Duration::seconds(max_age));
     }
     if settings.cookie_httponly {
         out.push_str("; HttpOnly");
     }
     if let Some(max_age) = max_age {
-        out.push_str(&format!("; Max-Age={max_age}"));
+        push_all(
+            &mut out,
+            &["; Max-Age=", itoa::Buffer::new().format(max_age)],
+        );
     }
-    out.push_str(&format!("; Path={}", settings.cookie_path));
+    push_all(&mut out, &["; Path=", &settings.cookie_path]);
     if let Some(same_site) = settings.cookie_samesite.attribute() {
-        out.push_str(&format!("; SameSite={same_site}"));
+        push_all(&mut out, &["; SameSite=", same_site]);
     }
     if settings.cookie_secure {
         out.push_str("; Secure");
@@ -66,19 +73,26 @@ pub(crate) fn set(
     out
 }
 
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
+    }
+}
+
 /// Django's deletion cookie: empty value, `Max-Age=0`, the epoch, the same Path/Domain and
 /// SameSite; `Secure` only for `__Secure-`/`__Host-` names or `SameSite=None`; never `HttpOnly`.
 pub(crate) fn delete(settings: &Settings) -> String {
     let name = &settings.cookie_name;
-    let mut out = format!("{name}=\"\"");
+    let mut out = String::with_capacity(name.len() + settings.cookie_path.len() + 100);
+    push_all(&mut out, &[name, "=\"\""]);
     if let Some(domain) = &settings.cookie_domain {
-        out.push_str(&format!("; Domain={domain}"));
+        push_all(&mut out, &["; Domain=", domain]);
     }
     out.push_str("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0");
-    out.push_str(&format!("; Path={}", settings.cookie_path));
+    push_all(&mut out, &["; Path=", &settings.cookie_path]);
     let same_site = settings.cookie_samesite.attribute();
     if let Some(same_site) = same_site {
-        out.push_str(&format!("; SameSite={same_site}"));
+        push_all(&mut out, &["; SameSite=", same_site]);
     }
     let secure = name.starts_with("__Secure-")
         || name.starts_with("__Host-")
@@ -89,28 +103,43 @@ pub(crate) fn delete(settings: &Settings) -> String {
     out
 }
 
-/// An HTTP date: `Tue, 28 Nov 2023 22:13:20 GMT`.
-pub(crate) fn http_date(at: OffsetDateTime) -> String {
+/// Appends the HTTP date of `at` to `out`: `Tue, 28 Nov 2023 22:13:20 GMT`.
+fn push_http_date(out: &mut String, at: OffsetDateTime) {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        DAYS[usize::from(at.weekday().number_days_from_monday())],
-        at.day(),
-        MONTHS[usize::from(u8::from(at.month()) - 1)],
-        at.year(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let two = |n: u8| [char::from(b'0' + n / 10), char::from(b'0' + n % 10)];
+    out.push_str(DAYS[usize::from(at.weekday().number_days_from_monday())]);
+    out.push_str(", ");
+    out.extend(two(at.day()));
+    out.push(' ');
+    out.push_str(MONTHS[usize::from(u8::from(at.month()) - 1)]);
+    out.push(' ');
+    // Years 0 to 9999: four digits, as Python's `%Y`.
+    let year = at.year().clamp(0, 9999).unsigned_abs();
+    out.extend(
+        (0..4).rev().map(|place| {
+            char::from(b'0' + u8::try_from(year / 10u32.pow(place) % 10).unwrap_or(0))
+        }),
+    );
+    out.push(' ');
+    out.extend(two(at.hour()));
+    out.push(':');
+    out.extend(two(at.minute()));
+    out.push(':');
+    out.extend(two(at.second()));
+    out.push_str(" GMT");
 }
 
 /// Adds `Cookie` to `Vary` as Django's `patch_vary_headers` does: case-insensitive, appended
 /// with `", "`, and a `*` stays `*`.
 pub(crate) fn patch_vary(headers: &mut HeaderMap) {
+    if !headers.contains_key(http::header::VARY) {
+        headers.insert(http::header::VARY, http::HeaderValue::from_static("Cookie"));
+        return;
+    }
     let mut values: Vec<String> = headers
         .get_all(http::header::VARY)
         .iter()

@@ -172,7 +172,8 @@ async fn finish<B: Default>(
         need_vary = true;
     }
     if let Some(value) = set_cookie {
-        match HeaderValue::from_str(&value) {
+        // From the `String` itself: no copy.
+        match HeaderValue::try_from(value) {
             Ok(value) => {
                 response.headers_mut().append(SET_COOKIE, value);
             }

@@ -38,6 +38,36 @@ fn djangos_exact_headers() {
 }
 
 #[test]
+fn http_dates_pad_every_field() {
+    let settings = Settings::default();
+    for (now, max_age, expires) in [
+        (
+            datetime!(2024-03-01 04:05:06 UTC),
+            0,
+            "Fri, 01 Mar 2024 04:05:06 GMT",
+        ),
+        (
+            datetime!(2023-12-31 23:59:59 UTC),
+            1,
+            "Mon, 01 Jan 2024 00:00:00 GMT",
+        ),
+        (
+            datetime!(0999-01-02 00:00:00 UTC),
+            0,
+            "Wed, 02 Jan 0999 00:00:00 GMT",
+        ),
+    ] {
+        let header = set(&settings, "k", Some(max_age), now);
+        assert!(
+            header.starts_with(&format!(
+                "sessionid=k; expires={expires}; HttpOnly; Max-Age={max_age};"
+            )),
+            "{header}"
+        );
+    }
+}
+
+#[test]
 fn cookies_are_read_as_django_reads_them() {
     let mut headers = HeaderMap::new();
     headers.append(COOKIE, "a=1; sessionid=first; b=2".parse().unwrap());
@@ -56,4 +86,8 @@ fn vary_is_patched_once() {
     headers.insert(http::header::VARY, "*".parse().unwrap());
     patch_vary(&mut headers);
     assert_eq!(headers[http::header::VARY], "*");
+    let mut none = HeaderMap::new();
+    patch_vary(&mut none);
+    patch_vary(&mut none);
+    assert_eq!(none[http::header::VARY], "Cookie");
 }
