@@ -40,6 +40,7 @@
 
 mod payload;
 mod schema;
+mod slack;
 mod store;
 
 use std::fmt;
@@ -55,6 +56,7 @@ use time::OffsetDateTime;
 
 use payload::{Expected, Payload};
 use schema::{Statements, check_table};
+pub use slack::DEFAULT_EXPIRY_SLACK;
 pub use store::DbPool;
 
 /// The name Django's migration gives the `expire_date` index of `table` (with Django's
@@ -84,6 +86,7 @@ struct Inner {
     clock: SharedClock,
     keys: KeyGenerator,
     payload: Payload,
+    expiry_slack: Duration,
 }
 
 impl fmt::Debug for DbBackend {
@@ -112,6 +115,7 @@ pub struct DbBackendBuilder {
     max_connections: u32,
     acquire_timeout: Duration,
     payload: Payload,
+    expiry_slack: Duration,
 }
 
 impl fmt::Debug for DbBackendBuilder {
@@ -140,6 +144,17 @@ impl DbBackendBuilder {
     /// The generator of new keys. Default: [`KeyGenerator::random`].
     pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
         self.keys = keys;
+        self
+    }
+
+    /// How far the stored `expire_date` may trail a session's true deadline before a save
+    /// rewrites it (default [`DEFAULT_EXPIRY_SLACK`], and never more than 1/1000 of the time
+    /// the session has left). A save that only pushes the deadline later by less than this
+    /// writes the data and not the indexed `expire_date`, which spares the index a write per
+    /// request; the session may then expire up to that much before its cookie says, never
+    /// after. `Duration::ZERO` writes the deadline on every save, as Django does.
+    pub fn expiry_slack(mut self, slack: Duration) -> Self {
+        self.expiry_slack = slack;
         self
     }
 
@@ -185,6 +200,7 @@ impl DbBackendBuilder {
                 clock: self.clock,
                 keys: self.keys,
                 payload: self.payload,
+                expiry_slack: self.expiry_slack,
             }),
         })
     }
@@ -277,6 +293,7 @@ impl DbBackend {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             payload: Payload::Json,
+            expiry_slack: DEFAULT_EXPIRY_SLACK,
         }
     }
 
@@ -346,19 +363,22 @@ impl DbBackend {
 #[async_trait]
 impl Backend for DbBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
-        let Ok(key) = key.django_syntax() else {
+        let Ok(key_text) = key.django_syntax() else {
             return Ok(None); // a key we could never have issued: unknown
         };
         let Some(row) = self
             .inner
             .pool
-            .select(&self.inner.sql, key, self.now())
+            .select(&self.inner.sql, key_text, self.now())
             .await?
         else {
             return Ok(None);
         };
         match self.inner.payload.decode(&row) {
-            Ok(record) => Ok(Some(record)),
+            Ok(mut record) => {
+                record.handle = Some(slack::handle(key, row.expires_at));
+                Ok(Some(record))
+            }
             Err(err) => {
                 tracing::warn!(
                     backend = self.name(),
@@ -402,19 +422,21 @@ impl Backend for DbBackend {
         let sql = &self.inner.sql;
         let pool = &self.inner.pool;
         let expected = self.inner.payload.expected(&record)?;
+        let expires_at = (!slack::keeps_deadline(key, &record, now, self.inner.expiry_slack))
+            .then_some(record.expires_at);
         let changed = match expected {
             Expected::Counter(current) => {
                 let next = current.checked_add(1).ok_or(Error::Conflict)?;
                 let (data, version) = self.inner.payload.encode(&record, next, now)?;
                 let changed = pool
-                    .update(sql, key_text, &data, record.expires_at, current, now)
+                    .update(sql, key_text, &data, expires_at, current, now)
                     .await?;
                 (changed == 1).then_some(version)
             }
             Expected::Text(current) => {
                 let (data, version) = self.inner.payload.encode(&record, 0, now)?;
                 let changed = pool
-                    .update_if_data(sql, key_text, &data, record.expires_at, current, now)
+                    .update_if_data(sql, key_text, &data, expires_at, current, now)
                     .await?;
                 (changed == 1).then_some(version)
             }

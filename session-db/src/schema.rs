@@ -75,8 +75,12 @@ pub(crate) struct Statements {
     pub(crate) select: String,
     pub(crate) insert: String,
     pub(crate) update: String,
+    /// `update` leaving `expire_date` as it is (see `slack`).
+    pub(crate) update_keeping_expiry: String,
     /// The conditional save of Django mode: the version is the stored `session_data` itself.
     pub(crate) update_if_data: String,
+    /// `update_if_data` leaving `expire_date` as it is.
+    pub(crate) update_if_data_keeping_expiry: String,
     pub(crate) touch: String,
     pub(crate) probe: String,
     pub(crate) delete: String,
@@ -165,9 +169,17 @@ impl Statements {
                 "UPDATE {table} SET session_data = {p1}, expire_date = {p2}, version = version + 1 \
                  WHERE session_key = {p3} AND version = {p4} AND expire_date > {p5}"
             ),
+            update_keeping_expiry: format!(
+                "UPDATE {table} SET session_data = {p1}, version = version + 1 \
+                 WHERE session_key = {p2} AND version = {p3} AND expire_date > {p4}"
+            ),
             update_if_data: format!(
                 "UPDATE {table} SET session_data = {p1}, expire_date = {p2}, version = version + 1 \
                  WHERE session_key = {p3} AND {exact_data} = {p4} AND expire_date > {p5}"
+            ),
+            update_if_data_keeping_expiry: format!(
+                "UPDATE {table} SET session_data = {p1}, version = version + 1 \
+                 WHERE session_key = {p2} AND {exact_data} = {p3} AND expire_date > {p4}"
             ),
             touch: format!(
                 "UPDATE {table} SET expire_date = {p1} WHERE session_key = {p2} AND expire_date > {p3}"

@@ -158,20 +158,23 @@ impl DbPool {
         })
     }
 
-    /// The conditional save: rows changed (0 or 1).
+    /// The conditional save: rows changed (0 or 1). `expires_at` `None` leaves the stored
+    /// deadline as it is.
     pub(crate) async fn update(
         &self,
         sql: &Statements,
         key: &str,
         data: &str,
-        expires_at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
         version: i64,
         now: OffsetDateTime,
     ) -> Result<u64> {
         with_pool!(self, |pool, to_db, _from_db, fail| {
-            sqlx::query(&sql.update)
-                .bind(data)
-                .bind(to_db(expires_at))
+            let query = match expires_at {
+                Some(expires_at) => sqlx::query(&sql.update).bind(data).bind(to_db(expires_at)),
+                None => sqlx::query(&sql.update_keeping_expiry).bind(data),
+            };
+            query
                 .bind(key)
                 .bind(version)
                 .bind(to_db(now))
@@ -188,14 +191,18 @@ impl DbPool {
         sql: &Statements,
         key: &str,
         data: &str,
-        expires_at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
         expected: &str,
         now: OffsetDateTime,
     ) -> Result<u64> {
         with_pool!(self, |pool, to_db, _from_db, fail| {
-            sqlx::query(&sql.update_if_data)
-                .bind(data)
-                .bind(to_db(expires_at))
+            let query = match expires_at {
+                Some(expires_at) => sqlx::query(&sql.update_if_data)
+                    .bind(data)
+                    .bind(to_db(expires_at)),
+                None => sqlx::query(&sql.update_if_data_keeping_expiry).bind(data),
+            };
+            query
                 .bind(key)
                 .bind(expected)
                 .bind(to_db(now))

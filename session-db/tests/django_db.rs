@@ -389,3 +389,70 @@ async fn corrupt_session_data_is_a_warning_and_no_session() {
     assert!(session.keys().await.unwrap().is_empty());
     assert_eq!(session.key(), None, "a fresh session, not the corrupt one");
 }
+
+/// A save that pushes the deadline later by less than the slack writes the data but leaves
+/// `expire_date` (and its index) alone; a bigger move, a shorter expiry, or a zero slack writes
+/// it. The stored deadline never passes the session's own.
+#[tokio::test]
+async fn saves_leave_expire_date_alone_within_the_slack() {
+    let clock = MockClock::default();
+    let policy = ExpiryPolicy::default();
+    for (name, backend) in databases("expiry_slack", &clock).await {
+        backend.migrate().await.unwrap();
+        let stored = backend
+            .create(record(&clock, Expiry::Default))
+            .await
+            .unwrap();
+        let created = backend.load(&stored.key).await.unwrap().unwrap().expires_at;
+        // (advance, new expiry, the stored deadline expected after the save)
+        let save = |advance: i64, expiry: Expiry| {
+            let (backend, key, clock, policy) = (&backend, &stored.key, &clock, &policy);
+            async move {
+                clock.advance(time::Duration::seconds(advance));
+                let mut record = backend.load(key).await.unwrap().unwrap();
+                std::sync::Arc::make_mut(&mut record.data).insert("n".into(), advance.into());
+                record.expiry = expiry;
+                record.renew(session_core::Clock::now(clock), policy);
+                let deadline = record.expires_at;
+                backend.save(key, record).await.unwrap();
+                let after = backend.load(key).await.unwrap().unwrap();
+                assert_eq!(after.data["n"], advance, "{name}: the data is saved");
+                (deadline, after.expires_at)
+            }
+        };
+        let (wanted, kept) = save(10, Expiry::Default).await;
+        assert_eq!(kept, created, "{name}: 10 s later, the deadline stays");
+        assert!(kept < wanted && wanted - kept < time::Duration::seconds(60));
+        let (wanted, written) = save(61, Expiry::Default).await;
+        assert_eq!(written, wanted, "{name}: 71 s later, it is written");
+        let (wanted, shortened) = save(1, Expiry::Seconds(600)).await;
+        assert_eq!(
+            shortened, wanted,
+            "{name}: a shorter expiry is always written"
+        );
+        drop_table(&backend).await;
+    }
+    // With no slack every save writes the deadline, as Django does.
+    for (name, backend) in databases("expiry_slack_zero", &clock).await {
+        let backend = DbBackend::builder_with_pool(backend.pool().clone())
+            .table(backend.table())
+            .clock(clock.shared())
+            .expiry_slack(Duration::ZERO)
+            .build()
+            .await
+            .unwrap();
+        backend.migrate().await.unwrap();
+        let stored = backend
+            .create(record(&clock, Expiry::Default))
+            .await
+            .unwrap();
+        clock.advance(time::Duration::seconds(1));
+        let mut record = backend.load(&stored.key).await.unwrap().unwrap();
+        record.renew(session_core::Clock::now(&clock), &policy);
+        let wanted = record.expires_at;
+        backend.save(&stored.key, record).await.unwrap();
+        let after = backend.load(&stored.key).await.unwrap().unwrap();
+        assert_eq!(after.expires_at, wanted, "{name}");
+        drop_table(&backend).await;
+    }
+}

@@ -10,7 +10,7 @@ pub const MAX_COOKIE_BYTES: usize = 4096;
 
 /// The value of cookie `name` in the request: Django's parser splits every `Cookie` header on
 /// `;`, trims, unquotes `"…"`, and keeps the **last** occurrence of a name.
-pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn find<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     let mut found = None;
     for header in headers.get_all(COOKIE) {
         let Ok(text) = header.to_str() else { continue };
@@ -24,7 +24,7 @@ pub(crate) fn find(headers: &HeaderMap, name: &str) -> Option<String> {
                     .strip_prefix('"')
                     .and_then(|v| v.strip_suffix('"'))
                     .unwrap_or(value);
-                found = Some(unquoted.to_owned());
+                found = Some(unquoted);
             }
         }
     }

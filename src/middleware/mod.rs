@@ -111,8 +111,8 @@ impl<S> std::fmt::Debug for SessionService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send + 'static,
     ReqBody: Send + 'static,
     ResBody: Default + Send + 'static,
 {
@@ -128,13 +128,12 @@ where
         let config = Arc::clone(&self.config);
         let cookie = cookie::find(request.headers(), &config.settings.cookie_name);
         let had_cookie = cookie.is_some();
-        let session = config.store.session(cookie.as_deref());
+        let session = config.store.session(cookie);
         request.extensions_mut().insert(session.clone());
-        // The ready service answers this request; a fresh clone waits for the next.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        // Called now, on the service `poll_ready` readied: no clone of it per request.
+        let answer = self.inner.call(request);
         Box::pin(async move {
-            let mut response = inner.call(request).await?;
+            let mut response = answer.await?;
             finish(&config, &session, had_cookie, &mut response).await;
             Ok(response)
         })

@@ -26,29 +26,35 @@ impl Op {
     /// Applies this change to `data` and `expiry`.
     pub(crate) fn apply(&self, data: &mut Data, expiry: &mut Expiry) -> Result<()> {
         match self {
-            Self::Set(key, value) => {
-                data.insert(key.clone(), value.clone());
-            }
+            Self::Set(key, value) => set(data, key, value.clone()),
             Self::Remove(key) => {
                 data.shift_remove(key);
             }
             Self::Clear => data.clear(),
             Self::Update(entries) => {
                 for (key, value) in entries {
-                    data.insert(key.clone(), value.clone());
+                    set(data, key, value.clone());
                 }
             }
             Self::SetExpiry(new) => *expiry = *new,
             Self::Modify(key, modify) => match modify(data.get(key))? {
-                Some(value) => {
-                    data.insert(key.clone(), value);
-                }
+                Some(value) => set(data, key, value),
                 None => {
                     data.shift_remove(key);
                 }
             },
         }
         Ok(())
+    }
+}
+
+/// `data[key] = value`, keeping the key's place; the key is copied only when it is new.
+fn set(data: &mut Data, key: &str, value: Value) {
+    match data.get_mut(key) {
+        Some(slot) => *slot = value,
+        None => {
+            data.insert(key.to_owned(), value);
+        }
     }
 }
 
