@@ -54,6 +54,9 @@ pub trait Backend: Send + Sync + Debug {
     /// - Of two saves of one version, exactly one succeeds.
     /// - Returns the key now holding the record (the cookie engine returns a new token) and the
     ///   new version.
+    /// - The stored deadline may trail `record.expires_at` by a small, documented slack when
+    ///   the save pushes it later (the db engine spares its `expire_date` index that way); it
+    ///   is never later than `record.expires_at`.
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored>;
 
     /// Moves the expiry of the live record under `key` to `expires_at` without rewriting its data
