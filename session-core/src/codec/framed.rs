@@ -50,7 +50,7 @@ pub struct Header<'a> {
 /// `record` as stored at `version`.
 ///
 /// # Errors
-/// [`Error::Codec`](crate::Error::Codec) if the record cannot be serialized.
+/// [`Error::Codec`] if the record cannot be serialized.
 pub fn encode(record: &Record, version: u64) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(512);
     push_header(&mut out, version, micros(record.expires_at));
@@ -95,7 +95,7 @@ pub fn parse(bytes: &[u8]) -> Option<Header<'_>> {
 /// (`touch` moves only the header).
 ///
 /// # Errors
-/// [`Error::Codec`](crate::Error::Codec) when the bytes after the header are not a record.
+/// [`Error::Codec`] when the bytes after the header are not a record.
 pub fn decode(header: &Header<'_>) -> Result<Record> {
     let expires_at = from_micros(header.expires_at_micros);
     let Some((created, rest)) = split_field(header.record) else {
