@@ -112,7 +112,7 @@ impl Session {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.shared.store.clock.now()
+        self.shared.store.parts.clock.now()
     }
 
     /// Loads the session if it is not loaded yet, marks it accessed, and returns the state
@@ -127,7 +127,7 @@ impl Session {
             state.key.clone()
         };
         let record = match &key {
-            Some(key) => self.shared.store.backend.load(key).await?,
+            Some(key) => self.shared.store.parts.backend.load(key).await?,
             None => None,
         };
         let mut state = self.state();
@@ -458,6 +458,7 @@ impl Session {
         Ok(self
             .shared
             .store
+            .parts
             .policy
             .capped_age(loaded.expiry, created, now))
     }
@@ -475,6 +476,7 @@ impl Session {
         Ok(self
             .shared
             .store
+            .parts
             .policy
             .deadline(loaded.expiry, created, now))
     }
@@ -485,7 +487,7 @@ impl Session {
     /// Store errors while loading.
     pub async fn get_expire_at_browser_close(&self) -> Result<bool> {
         let expiry = self.loaded().await?.loaded().expiry;
-        Ok(self.shared.store.policy.at_browser_close(expiry))
+        Ok(self.shared.store.parts.policy.at_browser_close(expiry))
     }
 
     // ----- test cookie -----------------------------------------------------------------
@@ -532,7 +534,7 @@ impl Session {
             state.key.take()
         };
         match key {
-            Some(key) => self.shared.store.backend.delete(&key).await,
+            Some(key) => self.shared.store.parts.backend.delete(&key).await,
             None => Ok(()),
         }
     }
@@ -554,7 +556,7 @@ impl Session {
             )
         };
         let created_at = record.created_at;
-        let backend = &self.shared.store.backend;
+        let backend = &self.shared.store.parts.backend;
         let stored = match &old {
             Some(old) => backend.cycle(old, record).await?,
             None => backend.create(record).await?,
@@ -585,8 +587,8 @@ impl Session {
             };
             let created_at = record.created_at;
             let result = match &key {
-                Some(key) => store.backend.save(key, record).await,
-                None => store.backend.create(record).await,
+                Some(key) => store.parts.backend.save(key, record).await,
+                None => store.parts.backend.create(record).await,
             };
             let key = match (result, key) {
                 (Ok(stored), _) => {
@@ -596,7 +598,7 @@ impl Session {
                 (Err(Error::Conflict), Some(key))
                     if std::time::Instant::now()
                         < *deadline.get_or_insert_with(|| {
-                            std::time::Instant::now() + store.conflict_deadline
+                            std::time::Instant::now() + store.parts.conflict_deadline
                         }) =>
                 {
                     key
@@ -609,7 +611,7 @@ impl Session {
             );
             tokio::time::sleep(backoff(attempt)).await;
             attempt = attempt.saturating_add(1);
-            let fresh = store.backend.load(&key).await?.ok_or(Error::Gone)?;
+            let fresh = store.parts.backend.load(&key).await?.ok_or(Error::Gone)?;
             self.state().rebase(fresh)?;
         }
     }
@@ -622,7 +624,7 @@ impl Session {
     /// [`Error::Gone`] when the record is gone; store errors.
     pub async fn touch(&self) -> Result<()> {
         let store = &self.shared.store;
-        if !store.backend.capabilities().server_side {
+        if !store.parts.backend.capabilities().server_side {
             return match self.key() {
                 Some(_) => self.save().await,
                 None => Ok(()),
@@ -636,9 +638,12 @@ impl Session {
             let loaded = state.loaded();
             let now = self.now();
             let created = loaded.created_at.unwrap_or(now);
-            (key, store.policy.deadline(loaded.expiry, created, now))
+            (
+                key,
+                store.parts.policy.deadline(loaded.expiry, created, now),
+            )
         };
-        store.backend.touch(&key, expires_at).await
+        store.parts.backend.touch(&key, expires_at).await
     }
 }
 
@@ -677,7 +682,7 @@ impl State {
             version: loaded.version.clone(),
             handle: loaded.handle.clone(),
         };
-        record.renew(now, &store.policy);
+        record.renew(now, &store.parts.policy);
         record
     }
 

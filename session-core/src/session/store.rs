@@ -24,6 +24,14 @@ pub const DEFAULT_CONFLICT_DEADLINE: Duration = Duration::from_secs(2);
 /// ```
 #[derive(Clone)]
 pub struct SessionStore {
+    // One reference count for every session to share: cloning a store per request touches
+    // one contended counter, not one per part.
+    pub(crate) parts: Arc<Parts>,
+}
+
+/// What a [`SessionStore`] holds.
+#[derive(Clone)]
+pub(crate) struct Parts {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) clock: SharedClock,
     pub(crate) policy: ExpiryPolicy,
@@ -34,17 +42,19 @@ impl SessionStore {
     /// Sessions on `backend`, with the system clock and Django's default expiry settings.
     pub fn new(backend: Arc<dyn Backend>) -> Self {
         Self {
-            backend,
-            clock: SystemClock::shared(),
-            policy: ExpiryPolicy::default(),
-            conflict_deadline: DEFAULT_CONFLICT_DEADLINE,
+            parts: Arc::new(Parts {
+                backend,
+                clock: SystemClock::shared(),
+                policy: ExpiryPolicy::default(),
+                conflict_deadline: DEFAULT_CONFLICT_DEADLINE,
+            }),
         }
     }
 
     /// Uses `clock` for every expiry computation (give the backend the same clock).
     #[must_use]
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
+        Arc::make_mut(&mut self.parts).clock = clock;
         self
     }
 
@@ -52,14 +62,14 @@ impl SessionStore {
     /// `SESSION_ABSOLUTE_AGE`). Default: [`ExpiryPolicy::default`].
     #[must_use]
     pub fn with_policy(mut self, policy: ExpiryPolicy) -> Self {
-        self.policy = policy;
+        Arc::make_mut(&mut self.parts).policy = policy;
         self
     }
 
     /// How long [`Session::save`] keeps merging and retrying after conflicts. Default: 2 s.
     #[must_use]
     pub fn with_conflict_deadline(mut self, deadline: Duration) -> Self {
-        self.conflict_deadline = deadline;
+        Arc::make_mut(&mut self.parts).conflict_deadline = deadline;
         self
     }
 
@@ -71,27 +81,27 @@ impl SessionStore {
 
     /// The backend.
     pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.backend
+        &self.parts.backend
     }
 
     /// The clock.
     pub fn clock(&self) -> &SharedClock {
-        &self.clock
+        &self.parts.clock
     }
 
     /// The expiry settings.
     pub fn policy(&self) -> &ExpiryPolicy {
-        &self.policy
+        &self.parts.policy
     }
 }
 
 impl fmt::Debug for SessionStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionStore")
-            .field("backend", &self.backend)
-            .field("clock", &self.clock)
-            .field("policy", &self.policy)
-            .field("conflict_deadline", &self.conflict_deadline)
+            .field("backend", &self.parts.backend)
+            .field("clock", &self.parts.clock)
+            .field("policy", &self.parts.policy)
+            .field("conflict_deadline", &self.parts.conflict_deadline)
             .finish()
     }
 }
