@@ -10,7 +10,7 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 ///
 /// | `SESSION_ENGINE` | engine | settings it reads | cargo feature |
 /// |---|---|---|---|
-/// | `db` (default) | [`DbBackend`](session_db::DbBackend) | `SESSION_DATABASE_URL`, `SESSION_DB_TABLE` | `sqlite` (default), `postgres`, `mysql` (by URL scheme) |
+/// | `db` (default) | [`DbBackend`](session_db::DbBackend) | `SESSION_DATABASE_URL`, `SESSION_DB_TABLE`, `SESSION_DB_EXPIRY_SLACK` | `sqlite` (default), `postgres`, `mysql` (by URL scheme) |
 /// | `cache` with `SESSION_CACHE_URL=memory://` | [`MokaBackend`](session_cache::MokaBackend) | — | `moka` (default) |
 /// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
 /// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
@@ -134,6 +134,9 @@ impl Engine {
     async fn db_backend(self) -> Result<session_db::DbBackend> {
         let mut builder = session_db::DbBackend::builder(self.settings.database_url.clone())
             .table(self.settings.db_table.clone())
+            .expiry_slack(std::time::Duration::from_secs(
+                self.settings.db_expiry_slack,
+            ))
             .clock(self.clock)
             .key_generator(self.keys);
         if self.settings.codec == CodecKind::Django {

@@ -323,3 +323,37 @@ async fn bad_database_urls_are_named_at_start_up() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `SESSION_DB_EXPIRY_SLACK` reaches the db engine: by default a save 10 s later leaves the
+/// stored deadline; with `0` it is written on every save.
+#[tokio::test]
+async fn the_db_engine_takes_its_expiry_slack_from_the_settings() {
+    use session_core::{Clock, ExpiryPolicy, MockClock};
+    for (slack, written) in [(None, false), (Some("0"), true)] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("slack.sqlite3").display());
+        let mut pairs = vec![("SESSION_DATABASE_URL", url.as_str())];
+        pairs.extend(slack.map(|value| ("SESSION_DB_EXPIRY_SLACK", value)));
+        let clock = MockClock::default();
+        let backend = Engine::builder(&settings(&pairs))
+            .clock(clock.shared())
+            .build()
+            .await
+            .unwrap();
+        let record = session_core::Record::new(
+            session_core::Data::new(),
+            session_core::Expiry::Default,
+            clock.now(),
+            &ExpiryPolicy::default(),
+        );
+        let stored = backend.create(record).await.unwrap();
+        clock.advance(time::Duration::seconds(10));
+        let mut record = backend.load(&stored.key).await.unwrap().unwrap();
+        let before = record.expires_at;
+        record.renew(clock.now(), &ExpiryPolicy::default());
+        let wanted = record.expires_at;
+        backend.save(&stored.key, record).await.unwrap();
+        let after = backend.load(&stored.key).await.unwrap().unwrap().expires_at;
+        assert_eq!(after, if written { wanted } else { before }, "{slack:?}");
+    }
+}

@@ -111,6 +111,11 @@ pub struct Settings {
     /// (the same bytes as Django). Smaller sessions are signed plain, which Django reads.
     #[serde(rename = "SESSION_COOKIE_COMPRESS_FROM")]
     pub cookie_compress_from: usize,
+    /// `SESSION_DB_EXPIRY_SLACK` (ours): `60` seconds. A db save that pushes the deadline later
+    /// by less than this (and less than 1/1000 of the time left) leaves the indexed
+    /// `expire_date` as it is; `0` writes it on every save, as Django does.
+    #[serde(rename = "SESSION_DB_EXPIRY_SLACK")]
+    pub db_expiry_slack: u64,
 }
 
 impl Default for Settings {
@@ -139,6 +144,7 @@ impl Default for Settings {
             secret_key_fallbacks: Vec::new(),
             codec: CodecKind::Json,
             cookie_compress_from: 1024,
+            db_expiry_slack: 60,
         }
     }
 }
@@ -168,6 +174,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "SECRET_KEY_FALLBACKS",
     "SESSION_CODEC",
     "SESSION_COOKIE_COMPRESS_FROM",
+    "SESSION_DB_EXPIRY_SLACK",
 ];
 
 impl Settings {
@@ -262,6 +269,7 @@ impl Settings {
             }
             "SESSION_CODEC" => self.codec = parse(name, value)?,
             "SESSION_COOKIE_COMPRESS_FROM" => self.cookie_compress_from = parse(name, value)?,
+            "SESSION_DB_EXPIRY_SLACK" => self.db_expiry_slack = parse(name, value)?,
             _ => return Err(Error::config(name, "unknown setting")),
         }
         Ok(())

@@ -16,8 +16,9 @@
 //!
 //! Every operation is one statement: `load` one `SELECT` filtered on expiry; `create` an
 //! insert-if-absent retried on a taken key; `save` an `UPDATE … WHERE session_key AND version`
-//! (a second query runs only when no row changed, to tell `Gone` from `Conflict`); `touch` an
-//! update of `expire_date` alone; `clear_expired` deletes in batches of 1,000; `cycle` one
+//! (a second query runs only when no row changed, to tell `Gone` from `Conflict`), which leaves
+//! the indexed `expire_date` alone when the new deadline is later by less than the
+//! [expiry slack](DbBackendBuilder::expiry_slack); `touch` an update of `expire_date` alone; `clear_expired` deletes in batches of 1,000; `cycle` one
 //! transaction. Statements are prepared once per connection and cached by sqlx.
 //!
 //! ```no_run
