@@ -425,24 +425,15 @@ impl Backend for DbBackend {
         let expected = self.inner.payload.expected(&record)?;
         let expires_at = (!slack::keeps_deadline(key, &record, now, self.inner.expiry_slack))
             .then_some(record.expires_at);
-        let changed = match expected {
-            Expected::Counter(current) => {
-                let next = current.checked_add(1).ok_or(Error::Conflict)?;
-                let (data, version) = self.inner.payload.encode(&record, next, now)?;
-                let changed = pool
-                    .update(sql, key_text, &data, expires_at, current, now)
-                    .await?;
-                (changed == 1).then_some(version)
-            }
-            Expected::Text(current) => {
-                let (data, version) = self.inner.payload.encode(&record, 0, now)?;
-                let changed = pool
-                    .update_if_data(sql, key_text, &data, expires_at, current, now)
-                    .await?;
-                (changed == 1).then_some(version)
-            }
+        let next = match expected {
+            Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
+            Expected::Text(_) => 0,
         };
-        if let Some(version) = changed {
+        let (data, version) = self.inner.payload.encode(&record, next, now)?;
+        let changed = pool
+            .update(sql, key_text, &data, expires_at, &expected, now)
+            .await?;
+        if changed == 1 {
             return Ok(Stored {
                 key: key.clone(),
                 version,

@@ -8,6 +8,7 @@ use session_core::{Error, Result};
 use sqlx::Row as _;
 use time::OffsetDateTime;
 
+use crate::payload::Expected;
 use crate::schema::{CLEAR_BATCH, Dialect, Statements};
 
 /// A connection pool on one of the supported databases.
@@ -158,53 +159,35 @@ impl DbPool {
         })
     }
 
-    /// The conditional save: rows changed (0 or 1). `expires_at` `None` leaves the stored
-    /// deadline as it is.
+    /// The conditional save: rows changed (0 or 1). The row must hold `expected` (a version
+    /// counter, or in Django mode the stored text itself); `expires_at` `None` leaves the
+    /// stored deadline as it is.
     pub(crate) async fn update(
         &self,
         sql: &Statements,
         key: &str,
         data: &str,
         expires_at: Option<OffsetDateTime>,
-        version: i64,
+        expected: &Expected<'_>,
         now: OffsetDateTime,
     ) -> Result<u64> {
+        let statement = match (expected, expires_at.is_some()) {
+            (Expected::Counter(_), true) => &sql.update,
+            (Expected::Counter(_), false) => &sql.update_keeping_expiry,
+            (Expected::Text(_), true) => &sql.update_if_data,
+            (Expected::Text(_), false) => &sql.update_if_data_keeping_expiry,
+        };
         with_pool!(self, |pool, to_db, _from_db, fail| {
-            let query = match expires_at {
-                Some(expires_at) => sqlx::query(&sql.update).bind(data).bind(to_db(expires_at)),
-                None => sqlx::query(&sql.update_keeping_expiry).bind(data),
+            let mut query = sqlx::query(statement).bind(data);
+            if let Some(expires_at) = expires_at {
+                query = query.bind(to_db(expires_at));
+            }
+            let query = query.bind(key);
+            let query = match *expected {
+                Expected::Counter(version) => query.bind(version),
+                Expected::Text(text) => query.bind(text),
             };
             query
-                .bind(key)
-                .bind(version)
-                .bind(to_db(now))
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-                .map_err(fail)
-        })
-    }
-
-    /// The conditional save of Django mode, on the stored text: rows changed (0 or 1).
-    pub(crate) async fn update_if_data(
-        &self,
-        sql: &Statements,
-        key: &str,
-        data: &str,
-        expires_at: Option<OffsetDateTime>,
-        expected: &str,
-        now: OffsetDateTime,
-    ) -> Result<u64> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
-            let query = match expires_at {
-                Some(expires_at) => sqlx::query(&sql.update_if_data)
-                    .bind(data)
-                    .bind(to_db(expires_at)),
-                None => sqlx::query(&sql.update_if_data_keeping_expiry).bind(data),
-            };
-            query
-                .bind(key)
-                .bind(expected)
                 .bind(to_db(now))
                 .execute(pool)
                 .await
