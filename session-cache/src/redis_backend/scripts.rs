@@ -14,10 +14,12 @@ pub(crate) const GONE: i64 = 0;
 pub(crate) const CONFLICT: i64 = -1;
 
 /// `KEYS[1]` the session; `ARGV`: expected version, now (µs), the new value, its TTL (ms).
+/// Arguments to `redis.call` are string literals: a Lua number would be formatted with
+/// `snprintf("%.17g")` on every call, which measured 0.4 µs of the script's ~4 µs.
 pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local head = redis.call('GETRANGE', KEYS[1], 0, 47)
+local head = redis.call('GETRANGE', KEYS[1], '0', '47')
 if head == '' then return 0 end
 local version, expires = string.match(head, '^(%d+):(%-?%d+):')
 if not version or tonumber(expires) <= tonumber(ARGV[2]) then return 0 end
