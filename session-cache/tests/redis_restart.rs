@@ -1,6 +1,7 @@
 //! Redis going away and coming back: a `redis-server` of this test's own on a spare port is
 //! stopped while requests keep coming (each fails with a typed error within the timeout, none
-//! hangs, nothing panics), then started again: requests succeed with no new backend.
+//! hangs, nothing panics), then started again: requests succeed with no new backend. And Redis
+//! hanging (SIGSTOP: the socket stays open, nothing answers) then resuming.
 
 #![cfg(feature = "redis")]
 // Test helpers fail the test by panicking.
@@ -51,6 +52,17 @@ impl Server {
             "redis-server",
             "did not listen within 5 s",
         ))
+    }
+}
+
+impl Server {
+    /// Sends `signal` (`STOP`, `CONT`) to the server.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal}");
     }
 }
 
@@ -121,5 +133,55 @@ async fn requests_fail_fast_while_redis_is_down_and_recover_when_it_is_back() {
     let again = request(&store, Some(&fresh)).await.unwrap();
     assert_eq!(again, fresh);
     let session = store.session(Some(&fresh));
+    assert_eq!(session.get::<u64>("hits").await.unwrap(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_time_out_while_redis_hangs_and_recover_when_it_resumes() {
+    let port = spare_port();
+    let server = match Server::start(port).await {
+        Ok(server) => server,
+        Err(missing) => return skip_or_fail("redis_restart", &missing),
+    };
+    let backend = RedisBackend::builder(format!("redis://127.0.0.1:{port}"))
+        .connect_timeout(TIMEOUT)
+        .command_timeout(TIMEOUT)
+        .build()
+        .unwrap();
+    let store = SessionStore::new(Arc::new(backend));
+    let key = request(&store, None).await.unwrap();
+
+    // Hung: the connection is open but nothing answers. Each request gives up within the
+    // timeout with a transient backend error.
+    server.signal("STOP");
+    for _ in 0..3 {
+        let started = Instant::now();
+        let failed = request(&store, Some(&key)).await.expect_err("Redis hangs");
+        assert!(matches!(failed, Error::Backend { .. }), "{failed:?}");
+        assert!(failed.is_transient());
+        let took = started.elapsed();
+        assert!(
+            (TIMEOUT / 2..TIMEOUT * 3).contains(&took),
+            "a request took {took:?} with Redis hung"
+        );
+    }
+
+    // Resumed: the same backend serves the same session again.
+    server.signal("CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match request(&store, Some(&key)).await {
+            Ok(again) => {
+                assert_eq!(again, key);
+                break;
+            }
+            Err(err) if Instant::now() < deadline => {
+                assert!(matches!(err, Error::Backend { .. }), "{err:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("Redis resumed but requests still fail: {err:?}"),
+        }
+    }
+    let session = store.session(Some(&key));
     assert_eq!(session.get::<u64>("hits").await.unwrap(), Some(2));
 }
