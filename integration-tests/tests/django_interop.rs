@@ -251,6 +251,10 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
             }
         }
     };
+    // Each test is a process of its own (nextest), and the PostgreSQL and MariaDB databases
+    // are shared: two Django migrations racing on a fresh database fail ("duplicate key value
+    // violates unique constraint pg_type_typname_nsp_index"). One process migrates at a time.
+    let _migrating = matches!(vendor, "postgresql" | "mysql").then(migration_lock);
     let user = json!({"id": 1, "username": "alice", "password": PASSWORD});
     on(
         &shared,
@@ -266,6 +270,14 @@ async fn prepare(vendor: &'static str) -> Option<Shared> {
             .unwrap();
     }
     Some(shared)
+}
+
+/// An exclusive lock shared by every test process of this machine, held until dropped.
+fn migration_lock() -> std::fs::File {
+    let path = std::env::temp_dir().join("sessions-django-interop-migrate.lock");
+    let file = std::fs::File::create(&path).unwrap();
+    file.lock().unwrap();
+    file
 }
 
 /// Our db engine in Django mode on `shared`.
