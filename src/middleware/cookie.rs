@@ -40,37 +40,74 @@ pub(crate) fn set(
     max_age: Option<i64>,
     now: OffsetDateTime,
 ) -> String {
-    let mut out = String::with_capacity(
-        settings.cookie_name.len() + value.len() + settings.cookie_path.len() + 120,
-    );
-    push_all(&mut out, &[&settings.cookie_name, "=", value]);
+    let mut expires = [0u8; HTTP_DATE_LEN];
+    let mut age = itoa::Buffer::new();
+    let mut parts = Parts::default();
+    let mut add = |part| parts.add(part);
+    for part in [settings.cookie_name.as_str(), "=", value] {
+        add(part);
+    }
     if let Some(domain) = &settings.cookie_domain {
-        push_all(&mut out, &["; Domain=", domain]);
+        add("; Domain=");
+        add(domain);
     }
     if let Some(max_age) = max_age {
-        out.push_str("; expires=");
-        push_http_date(&mut out, now + time::Duration::seconds(max_age));
+        add("; expires=");
+        add(http_date(
+            &mut expires,
+            now + time::Duration::seconds(max_age),
+        ));
     }
     if settings.cookie_httponly {
-        out.push_str("; HttpOnly");
+        add("; HttpOnly");
     }
     if let Some(max_age) = max_age {
-        push_all(
-            &mut out,
-            &["; Max-Age=", itoa::Buffer::new().format(max_age)],
-        );
+        add("; Max-Age=");
+        add(age.format(max_age));
     }
-    push_all(&mut out, &["; Path=", &settings.cookie_path]);
+    add("; Path=");
+    add(&settings.cookie_path);
     if let Some(same_site) = settings.cookie_samesite.attribute() {
-        push_all(&mut out, &["; SameSite=", same_site]);
+        add("; SameSite=");
+        add(same_site);
     }
     if settings.cookie_secure {
-        out.push_str("; Secure");
+        add("; Secure");
     }
     if settings.cookie_partitioned {
-        out.push_str("; Partitioned");
+        add("; Partitioned");
     }
+    let parts = parts.as_slice();
+    // Exactly the length: the header value then takes the buffer over without allocating
+    // (`Bytes` from a `Vec` whose capacity is its length).
+    let mut out = String::with_capacity(parts.iter().map(|part| part.len()).sum());
+    push_all(&mut out, parts);
     out
+}
+
+/// A cookie's pieces, before they are joined.
+#[derive(Default)]
+struct Parts<'a> {
+    parts: [&'a str; 18],
+    len: usize,
+}
+
+impl<'a> Parts<'a> {
+    fn add(&mut self, part: &'a str) {
+        // 18 is more than `set` ever adds (16 at most).
+        debug_assert!(
+            self.len < self.parts.len(),
+            "a cookie of more parts than `set` adds"
+        );
+        if let Some(slot) = self.parts.get_mut(self.len) {
+            *slot = part;
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        &self.parts[..self.len]
+    }
 }
 
 fn push_all(out: &mut String, parts: &[&str]) {
@@ -103,34 +140,61 @@ pub(crate) fn delete(settings: &Settings) -> String {
     out
 }
 
-/// Appends the HTTP date of `at` to `out`: `Tue, 28 Nov 2023 22:13:20 GMT`.
-fn push_http_date(out: &mut String, at: OffsetDateTime) {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+/// The length of an HTTP date: `Tue, 28 Nov 2023 22:13:20 GMT`.
+const HTTP_DATE_LEN: usize = 29;
+
+/// Writes the HTTP date of `at` into `buffer` and returns it: `Tue, 28 Nov 2023 22:13:20 GMT`.
+fn http_date(buffer: &mut [u8; HTTP_DATE_LEN], at: OffsetDateTime) -> &str {
+    const DAYS: [&[u8; 3]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
     ];
     let at = at.to_offset(UtcOffset::UTC);
-    let two = |n: u8| [char::from(b'0' + n / 10), char::from(b'0' + n % 10)];
-    out.push_str(DAYS[usize::from(at.weekday().number_days_from_monday())]);
-    out.push_str(", ");
-    out.extend(two(at.day()));
-    out.push(' ');
-    out.push_str(MONTHS[usize::from(u8::from(at.month()) - 1)]);
-    out.push(' ');
+    let two = |n: u8| [b'0' + n / 10 % 10, b'0' + n % 10];
     // Years 0 to 9999: four digits, as Python's `%Y`.
-    let year = at.year().clamp(0, 9999).unsigned_abs();
-    out.extend(
-        (0..4).rev().map(|place| {
-            char::from(b'0' + u8::try_from(year / 10u32.pow(place) % 10).unwrap_or(0))
-        }),
-    );
-    out.push(' ');
-    out.extend(two(at.hour()));
-    out.push(':');
-    out.extend(two(at.minute()));
-    out.push(':');
-    out.extend(two(at.second()));
-    out.push_str(" GMT");
+    let year = u16::try_from(at.year().clamp(0, 9999)).unwrap_or(0);
+    let [century_tens, century_ones] = two(u8::try_from(year / 100).unwrap_or(0));
+    let [year_tens, year_ones] = two(u8::try_from(year % 100).unwrap_or(0));
+    let [day_tens, day_ones] = two(at.day());
+    let [hour_tens, hour_ones] = two(at.hour());
+    let [minute_tens, minute_ones] = two(at.minute());
+    let [second_tens, second_ones] = two(at.second());
+    let [d0, d1, d2] = *DAYS[usize::from(at.weekday().number_days_from_monday())];
+    let [m0, m1, m2] = *MONTHS[usize::from(u8::from(at.month()) - 1)];
+    *buffer = [
+        d0,
+        d1,
+        d2,
+        b',',
+        b' ',
+        day_tens,
+        day_ones,
+        b' ',
+        m0,
+        m1,
+        m2,
+        b' ',
+        century_tens,
+        century_ones,
+        year_tens,
+        year_ones,
+        b' ',
+        hour_tens,
+        hour_ones,
+        b':',
+        minute_tens,
+        minute_ones,
+        b':',
+        second_tens,
+        second_ones,
+        b' ',
+        b'G',
+        b'M',
+        b'T',
+    ];
+    // Every byte above is ASCII.
+    std::str::from_utf8(buffer).unwrap_or("Thu, 01 Jan 1970 00:00:00 GMT")
 }
 
 /// Adds `Cookie` to `Vary` as Django's `patch_vary_headers` does: case-insensitive, appended

@@ -91,3 +91,19 @@ fn vary_is_patched_once() {
     patch_vary(&mut none);
     assert_eq!(none[http::header::VARY], "Cookie");
 }
+
+#[test]
+fn the_cookie_is_built_at_its_exact_length() {
+    let now = datetime!(2023-11-14 22:13:20 UTC);
+    let mut every = Settings::default();
+    every.cookie_domain = Some(".example.com".into());
+    every.cookie_secure = true;
+    every.cookie_partitioned = true;
+    for settings in [Settings::default(), every] {
+        for max_age in [Some(1_209_600), Some(0), None] {
+            let cookie = set(&settings, "abcdefgh12345678", max_age, now);
+            // A header value takes such a buffer over without allocating again.
+            assert_eq!(cookie.capacity(), cookie.len(), "{cookie}");
+        }
+    }
+}
