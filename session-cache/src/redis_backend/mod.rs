@@ -55,9 +55,10 @@ const NAME: &str = "redis";
 /// application's deadpool-redis pool it uses that pool as it is (its manager pings on each
 /// checkout: one more round trip per operation). Every command is bounded by the command
 /// timeout, so a Redis that is down or hung fails the request with [`Error::Backend`] within
-/// it; a connection that failed is replaced at its next use. Reads, `touch`, `delete` and
-/// `create` (a new key each try) are retried once on a fresh connection after a connection
-/// failure; `save` is not (the first attempt may have been applied).
+/// it; a connection that failed or timed out is replaced at its next use. Reads, `touch`,
+/// `delete` and `create` (a new key each try) are retried once on a fresh connection after a
+/// connection failure, within the same deadline; `save` is not (the first attempt may have
+/// been applied).
 ///
 /// ```no_run
 /// # async fn demo() -> session_core::Result<()> {
