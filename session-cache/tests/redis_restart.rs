@@ -83,19 +83,50 @@ async fn request(store: &SessionStore, cookie: Option<&str>) -> Result<String, E
     Ok(session.key().expect("saved").as_str().to_owned())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_fail_fast_while_redis_is_down_and_recover_when_it_is_back() {
+/// A Redis of our own on a spare port and sessions in it; `None` (after `SKIP`, or failing
+/// when services are required) without a `redis-server`.
+async fn started() -> Option<(u16, Server, SessionStore)> {
     let port = spare_port();
-    let server = match Server::start(port).await {
-        Ok(server) => server,
-        Err(missing) => return skip_or_fail("redis_restart", &missing),
-    };
+    match Server::start(port).await {
+        Ok(server) => Some((port, server, store_on(port))),
+        Err(missing) => {
+            skip_or_fail("redis_restart", &missing);
+            None
+        }
+    }
+}
+
+/// Sessions in the Redis on `port`, with short timeouts.
+fn store_on(port: u16) -> SessionStore {
     let backend = RedisBackend::builder(format!("redis://127.0.0.1:{port}"))
         .connect_timeout(TIMEOUT)
         .command_timeout(TIMEOUT)
         .build()
         .unwrap();
-    let store = SessionStore::new(Arc::new(backend));
+    SessionStore::new(Arc::new(backend))
+}
+
+/// The first request to succeed within 10 s (each failure before it a backend error), once
+/// Redis is back.
+async fn once_redis_answers(store: &SessionStore, cookie: Option<&str>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match request(store, cookie).await {
+            Ok(key) => return key,
+            Err(err) if Instant::now() < deadline => {
+                assert!(matches!(err, Error::Backend { .. }), "{err:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(err) => panic!("Redis is back but requests still fail: {err:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_fail_fast_while_redis_is_down_and_recover_when_it_is_back() {
+    let Some((port, server, store)) = started().await else {
+        return;
+    };
 
     // Up: sessions are created and saved again.
     let mut key = request(&store, None).await.unwrap();
@@ -119,17 +150,7 @@ async fn requests_fail_fast_while_redis_is_down_and_recover_when_it_is_back() {
 
     // Back (empty: it kept nothing on disk): requests succeed again on the same backend.
     let _server = Server::start(port).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let fresh = loop {
-        match request(&store, None).await {
-            Ok(fresh) => break fresh,
-            Err(err) if Instant::now() < deadline => {
-                assert!(matches!(err, Error::Backend { .. }), "{err:?}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(err) => panic!("Redis is back but requests still fail: {err:?}"),
-        }
-    };
+    let fresh = once_redis_answers(&store, None).await;
     let again = request(&store, Some(&fresh)).await.unwrap();
     assert_eq!(again, fresh);
     let session = store.session(Some(&fresh));
@@ -138,17 +159,9 @@ async fn requests_fail_fast_while_redis_is_down_and_recover_when_it_is_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_time_out_while_redis_hangs_and_recover_when_it_resumes() {
-    let port = spare_port();
-    let server = match Server::start(port).await {
-        Ok(server) => server,
-        Err(missing) => return skip_or_fail("redis_restart", &missing),
+    let Some((_, server, store)) = started().await else {
+        return;
     };
-    let backend = RedisBackend::builder(format!("redis://127.0.0.1:{port}"))
-        .connect_timeout(TIMEOUT)
-        .command_timeout(TIMEOUT)
-        .build()
-        .unwrap();
-    let store = SessionStore::new(Arc::new(backend));
     let key = request(&store, None).await.unwrap();
 
     // Hung: the connection is open but nothing answers. Each request gives up within the
@@ -168,20 +181,7 @@ async fn requests_time_out_while_redis_hangs_and_recover_when_it_resumes() {
 
     // Resumed: the same backend serves the same session again.
     server.signal("CONT");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match request(&store, Some(&key)).await {
-            Ok(again) => {
-                assert_eq!(again, key);
-                break;
-            }
-            Err(err) if Instant::now() < deadline => {
-                assert!(matches!(err, Error::Backend { .. }), "{err:?}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(err) => panic!("Redis resumed but requests still fail: {err:?}"),
-        }
-    }
+    assert_eq!(once_redis_answers(&store, Some(&key)).await, key);
     let session = store.session(Some(&key));
     assert_eq!(session.get::<u64>("hits").await.unwrap(), Some(2));
 }
