@@ -419,9 +419,11 @@ impl RedisBackend {
     /// failure or a timeout the connection is retired and, after a failure with
     /// [`Retry::Once`], the command runs once more on a fresh one, within the same deadline.
     ///
-    /// This is the only timer per command: our own connections carry no response timeout of
-    /// their own (a second timer measured 0.2 µs per command at 32 tasks), and a held
-    /// connection is handed out without awaiting, so the checkout's bound never arms.
+    /// On our own single-node connections this is the only timer per command: they carry no
+    /// response timeout of their own (a second timer measured 0.2 µs per command at 32
+    /// tasks), and a held connection is handed out without awaiting, so the checkout's bound
+    /// never arms. The cluster client keeps its own response timeout, which also bounds its
+    /// slot refreshes and redirections.
     async fn run<T, F, Fut>(&self, retry: Retry, command: F) -> Result<T>
     where
         F: Fn(Connection) -> Fut,
