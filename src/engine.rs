@@ -279,6 +279,7 @@ impl Engine {
                     &self.settings.cookie_name,
                 )
                 .with_cookie_age(age)
+                .with_absolute_age(self.settings.absolute_age)
                 .with_clock(self.clock),
             ),
             _ => Arc::new(
@@ -290,6 +291,7 @@ impl Engine {
                     ),
                 )
                 .with_cookie_age(age)
+                .with_absolute_age(self.settings.absolute_age)
                 .with_clock(self.clock),
             ),
         })

@@ -40,7 +40,8 @@ async fn migrate_then_clearsessions_removes_only_the_expired() {
             .unwrap(),
     );
     let now = time::OffsetDateTime::now_utc();
-    let make = |expiry| Record::new(sessions::Data::new(), expiry, now, &ExpiryPolicy::default());
+    let make =
+        |expiry| Record::new(sessions::Data::new(), expiry, now, &ExpiryPolicy::default()).unwrap();
     let live = backend.create(make(Expiry::Seconds(3600))).await.unwrap();
     backend.create(make(Expiry::Seconds(-3600))).await.unwrap();
     backend.create(make(Expiry::Seconds(-60))).await.unwrap();

@@ -345,12 +345,13 @@ async fn the_db_engine_takes_its_expiry_slack_from_the_settings() {
             session_core::Expiry::Default,
             clock.now(),
             &ExpiryPolicy::default(),
-        );
+        )
+        .unwrap();
         let stored = backend.create(record).await.unwrap();
         clock.advance(time::Duration::seconds(10));
         let mut record = backend.load(&stored.key).await.unwrap().unwrap();
         let before = record.expires_at;
-        record.renew(clock.now(), &ExpiryPolicy::default());
+        record.renew(clock.now(), &ExpiryPolicy::default()).unwrap();
         let wanted = record.expires_at;
         backend.save(&stored.key, record).await.unwrap();
         let after = backend.load(&stored.key).await.unwrap().unwrap().expires_at;

@@ -73,8 +73,13 @@ impl TestContext {
     }
 
     /// A record with `data` and `expiry`, first saved now.
+    ///
+    /// # Panics
+    /// When `expiry` dates outside the years 1 to 9999 (a case's own mistake).
+    #[allow(clippy::panic)]
     pub fn record(&self, data: Data, expiry: Expiry) -> Record {
         Record::new(data, expiry, self.now(), &ExpiryPolicy::default())
+            .unwrap_or_else(|err| panic!("a case's record: {err}"))
     }
 }
 

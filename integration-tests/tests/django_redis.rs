@@ -74,6 +74,7 @@ fn record(n: i64) -> Record {
         time::OffsetDateTime::now_utc(),
         &ExpiryPolicy::default(),
     )
+    .unwrap()
 }
 
 /// Two saves of one loaded version: exactly one wins, every round; a delete racing a save

@@ -72,16 +72,18 @@ pub(crate) fn is_tombstone(record: &Record) -> bool {
 
 /// The tombstone put at `now`.
 pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
-    let until = now + TOMBSTONE_TTL;
-    let mut record = Record::new(
-        session_core::Data::new(),
-        session_core::Expiry::At(until),
-        now,
-        &session_core::ExpiryPolicy::default(),
-    );
-    record.expires_at = until;
-    record.version = Version::token(TOMBSTONE);
-    record
+    let until = now
+        .checked_add(TOMBSTONE_TTL.try_into().unwrap_or(time::Duration::MAX))
+        .unwrap_or(session_core::expiry::LATEST);
+    Record {
+        data: std::sync::Arc::new(session_core::Data::new()),
+        expiry: session_core::Expiry::At(until),
+        created_at: now,
+        modified_at: now,
+        expires_at: until,
+        version: Version::token(TOMBSTONE),
+        handle: None,
+    }
 }
 
 /// Sessions in `store` with a read-through `cache` in front (Django's `cached_db`).

@@ -17,6 +17,7 @@ fn record(expiry: Expiry) -> Record {
         OffsetDateTime::now_utc(),
         &ExpiryPolicy::default(),
     )
+    .unwrap()
 }
 
 /// A save moves the deadline inside the slot without a moka write; moka must not evict the
@@ -32,7 +33,9 @@ async fn moka_keeps_a_session_whose_deadline_a_save_moved() {
             .await
             .unwrap()
             .expect("still live");
-        loaded.renew(OffsetDateTime::now_utc(), &ExpiryPolicy::default());
+        loaded
+            .renew(OffsetDateTime::now_utc(), &ExpiryPolicy::default())
+            .unwrap();
         backend.save(&stored.key, loaded).await.unwrap();
     }
     // 3 s after creation, well past the first deadline (1 s) and retention (2 s).

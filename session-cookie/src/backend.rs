@@ -4,7 +4,9 @@
 use std::fmt;
 
 use serde_json::Value;
+use session_core::codec::CREATED_AT;
 use session_core::codec::django::DjangoDict;
+use session_core::datetime::parse_iso;
 use session_core::session::EXPIRY_KEY;
 use session_core::{
     Backend, Capabilities, Error, Expiry, Record, Result, SessionKey, SharedClock, Stored,
@@ -53,10 +55,14 @@ pub trait CookieCodec: Send + Sync + fmt::Debug + 'static {
 ///   kept, `clear_expired` has nothing to do, and saves are not conditional (capabilities
 ///   say so). A cookie that fails to open (tampered, truncated, expired, sealed with a key no
 ///   longer listed) loads as absent, with a warning, never a panic.
+/// - With [`with_absolute_age`](Self::with_absolute_age) (`SESSION_ABSOLUTE_AGE`) the cookie
+///   also carries the session's creation time, under the signature, and a cookie older than
+///   the cap counted from it is refused: the `Max-Age` the middleware sends is what is enforced.
 /// - A token over [`MAX_TOKEN_BYTES`] is [`Error::TooLarge`]: no cookie a browser would drop.
 pub struct CookieBackend<C> {
     codec: std::sync::Arc<C>,
     cookie_age: i64,
+    absolute_age: Option<i64>,
     clock: SharedClock,
 }
 
@@ -65,6 +71,7 @@ impl<C> Clone for CookieBackend<C> {
         Self {
             codec: std::sync::Arc::clone(&self.codec),
             cookie_age: self.cookie_age,
+            absolute_age: self.absolute_age,
             clock: std::sync::Arc::clone(&self.clock),
         }
     }
@@ -75,6 +82,7 @@ impl<C: CookieCodec> fmt::Debug for CookieBackend<C> {
         f.debug_struct("CookieBackend")
             .field("codec", &self.codec)
             .field("cookie_age", &self.cookie_age)
+            .field("absolute_age", &self.absolute_age)
             .finish_non_exhaustive()
     }
 }
@@ -85,6 +93,7 @@ impl<C: CookieCodec> CookieBackend<C> {
         Self {
             codec: std::sync::Arc::new(codec),
             cookie_age: DEFAULT_COOKIE_AGE,
+            absolute_age: None,
             clock: SystemClock::shared(),
         }
     }
@@ -93,6 +102,16 @@ impl<C: CookieCodec> CookieBackend<C> {
     #[must_use]
     pub fn with_cookie_age(mut self, seconds: i64) -> Self {
         self.cookie_age = seconds;
+        self
+    }
+
+    /// `SESSION_ABSOLUTE_AGE` in seconds: no cookie is accepted longer than this after the
+    /// session was created, whatever the activity (default: no cap). The creation time rides in
+    /// the signed dict as `_session_created_at`; a cookie without it (made by Django, or before
+    /// the cap was set) counts from its last sealing.
+    #[must_use]
+    pub fn with_absolute_age(mut self, seconds: Option<i64>) -> Self {
+        self.absolute_age = seconds;
         self
     }
 
@@ -109,9 +128,10 @@ impl<C: CookieCodec> CookieBackend<C> {
     }
 
     fn seal(&self, record: &Record) -> Result<Stored> {
-        let token = self
-            .codec
-            .seal(&DjangoDict(record), self.clock.now().unix_timestamp())?;
+        let token = self.codec.seal(
+            &DjangoDict::new(record).with_created_at(self.absolute_age.is_some()),
+            self.clock.now().unix_timestamp(),
+        )?;
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::TooLarge {
                 size: token.len(),
@@ -163,7 +183,26 @@ impl<C: CookieCodec> CookieBackend<C> {
             },
         };
         let sealed_at = OffsetDateTime::from_unix_timestamp(timestamp).ok()?;
-        let expires_at = self.deadline(expiry, sealed_at);
+        let created_at = match dict.shift_remove(CREATED_AT) {
+            Some(Value::String(text)) if self.absolute_age.is_some() => {
+                let Some(created_at) = parse_iso(&text) else {
+                    tracing::warn!(
+                        backend = C::NAME,
+                        "session cookie holds an invalid creation time; starting a fresh session"
+                    );
+                    return None;
+                };
+                created_at
+            }
+            _ => sealed_at,
+        };
+        let Some(expires_at) = self.deadline(expiry, created_at, sealed_at) else {
+            tracing::warn!(
+                backend = C::NAME,
+                "session cookie's expiry is out of range; starting a fresh session"
+            );
+            return None;
+        };
         if now >= expires_at {
             tracing::warn!(
                 backend = C::NAME,
@@ -174,7 +213,7 @@ impl<C: CookieCodec> CookieBackend<C> {
         Some(Record {
             data: std::sync::Arc::new(dict),
             expiry,
-            created_at: sealed_at,
+            created_at,
             modified_at: sealed_at,
             expires_at,
             version: version_of(key.as_str()),
@@ -182,17 +221,28 @@ impl<C: CookieCodec> CookieBackend<C> {
         })
     }
 
-    /// When a cookie sealed at `sealed_at` with `expiry` dies: its own expiry counted from the
-    /// sealing, never later than the cookie age (Django's `max_age`; `age == max_age` is still
-    /// valid, so the deadline is one second after).
-    fn deadline(&self, expiry: Expiry, sealed_at: OffsetDateTime) -> OffsetDateTime {
-        let cap = sealed_at + Duration::seconds(self.cookie_age.saturating_add(1));
+    /// When a cookie sealed at `sealed_at` with `expiry`, for a session created at
+    /// `created_at`, dies: its own expiry counted from the sealing, never later than the cookie
+    /// age (Django's `max_age`; `age == max_age` is still valid, so the deadline is one second
+    /// after) nor than the absolute cap. `None` when a date is out of range.
+    fn deadline(
+        &self,
+        expiry: Expiry,
+        created_at: OffsetDateTime,
+        sealed_at: OffsetDateTime,
+    ) -> Option<OffsetDateTime> {
+        let after = |at: OffsetDateTime, seconds: i64| at.checked_add(Duration::seconds(seconds));
+        let cap = after(sealed_at, self.cookie_age.saturating_add(1))?;
         let own = match expiry {
-            Expiry::Seconds(seconds) => sealed_at + Duration::seconds(seconds),
+            Expiry::Seconds(seconds) => after(sealed_at, seconds)?,
             Expiry::At(at) => at,
             Expiry::Default | Expiry::BrowserClose => cap,
         };
-        own.min(cap)
+        let absolute = match self.absolute_age {
+            Some(seconds) => after(created_at, seconds)?,
+            None => cap,
+        };
+        Some(own.min(cap).min(absolute))
     }
 }
 
@@ -256,6 +306,6 @@ impl<C: CookieCodec> Backend for CookieBackend<C> {
             .with_conditional_save(false)
             .with_native_expiry(true)
             .with_stores_bytes(false)
-            .with_keeps_created_at(false)
+            .with_keeps_created_at(self.absolute_age.is_some())
     }
 }

@@ -18,7 +18,10 @@ use crate::datetime::{format_iso, parse_iso};
 use crate::session::{EXPIRY_KEY, RESERVED_PREFIX};
 use crate::{Data, Error, Expiry, Record, Result, Version};
 
-const CREATED_AT: &str = "_session_created_at";
+/// Where a dict keeps the session's creation time (ISO-8601): always in our JSON form, and in
+/// Django's dict when the engine enforces `SESSION_ABSOLUTE_AGE` without a store of its own
+/// (the cookie engines).
+pub const CREATED_AT: &str = "_session_created_at";
 const MODIFIED_AT: &str = "_session_modified_at";
 const EXPIRES_AT: &str = "_session_expires_at";
 const VERSION: &str = "_session_version";

@@ -41,6 +41,11 @@ pub enum Error {
         /// The engine's limit, in bytes.
         limit: usize,
     },
+    /// An expiry whose date falls outside what Django and the stores can hold (years 1 to 9999,
+    /// [`expiry::EARLIEST`](crate::expiry::EARLIEST) to [`expiry::LATEST`](crate::expiry::LATEST)):
+    /// the caller's error, nothing was stored.
+    #[error("the session's expiry falls outside the years 1 to 9999; choose a nearer expiry")]
+    ExpiryOutOfRange,
     /// A value could not be serialized or deserialized.
     #[error("session data could not be encoded or decoded")]
     Codec {

@@ -4,12 +4,25 @@
 //! supplies `now`.
 
 use serde_json::Value;
+use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use crate::datetime::{format_iso, parse_iso};
+use crate::{Error, Result};
 
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
 pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
+
+/// The longest `SESSION_COOKIE_AGE` or `SESSION_ABSOLUTE_AGE` the settings accept: 1,000 years,
+/// in seconds, so that every date computed from them stays within [`LATEST`].
+pub const MAX_AGE: i64 = 1000 * 31_557_600;
+
+/// The earliest expiry date a session can have: Python's `datetime.min` (year 1), the range of
+/// Django's dates and of every store's date column.
+pub const EARLIEST: OffsetDateTime = datetime!(0001-01-01 00:00:00 UTC);
+
+/// The latest expiry date a session can have: Python's `datetime.max` (year 9999).
+pub const LATEST: OffsetDateTime = datetime!(9999-12-31 23:59:59.999999 UTC);
 
 /// A session's own expiry, what Django's `set_expiry` stores under `_session_expiry`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,8 +52,11 @@ impl Expiry {
     }
 
     /// Django's `set_expiry(timedelta)`: an absolute date `after` from `now`.
-    pub fn after(now: OffsetDateTime, after: Duration) -> Self {
-        Self::At(now + after)
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`] when the date falls outside [`EARLIEST`]..=[`LATEST`].
+    pub fn after(now: OffsetDateTime, after: Duration) -> Result<Self> {
+        checked_date(now.checked_add(after)).map(Self::At)
     }
 
     /// The value Django stores under `_session_expiry`: `None` for the default, an integer for
@@ -84,8 +100,11 @@ impl Expiry {
 /// let now = datetime!(2023-11-14 22:13:20 UTC);
 /// assert_eq!(policy.age(Expiry::Default, now), 1_209_600);
 /// assert_eq!(policy.age(Expiry::Seconds(10), now), 10);
-/// assert_eq!(policy.date(Expiry::Seconds(10), now), now + Duration::seconds(10));
+/// assert_eq!(policy.date(Expiry::Seconds(10), now)?, now + Duration::seconds(10));
 /// assert!(policy.at_browser_close(Expiry::BrowserClose));
+/// // A date past year 9999 is a typed error, never a panic.
+/// assert!(policy.date(Expiry::Seconds(i64::MAX), now).is_err());
+/// # Ok::<(), session_core::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpiryPolicy {
@@ -121,13 +140,14 @@ impl ExpiryPolicy {
 
     /// Django's `get_expiry_date(modification=…)`: when the session expires if last saved at
     /// `modification`.
-    pub fn date(&self, expiry: Expiry, modification: OffsetDateTime) -> OffsetDateTime {
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`] when the date falls outside [`EARLIEST`]..=[`LATEST`].
+    pub fn date(&self, expiry: Expiry, modification: OffsetDateTime) -> Result<OffsetDateTime> {
         match expiry {
-            Expiry::At(at) => at,
-            Expiry::Seconds(n) => modification + Duration::seconds(n),
-            Expiry::Default | Expiry::BrowserClose => {
-                modification + Duration::seconds(self.cookie_age)
-            }
+            Expiry::At(at) => checked_date(Some(at)),
+            Expiry::Seconds(n) => add_seconds(modification, n),
+            Expiry::Default | Expiry::BrowserClose => add_seconds(modification, self.cookie_age),
         }
     }
 
@@ -143,38 +163,56 @@ impl ExpiryPolicy {
 
     /// The instant the store drops the record: Django's expiry date, but never later than the
     /// absolute cap counted from `created_at`.
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`] when a date falls outside [`EARLIEST`]..=[`LATEST`].
     pub fn deadline(
         &self,
         expiry: Expiry,
         created_at: OffsetDateTime,
         modification: OffsetDateTime,
-    ) -> OffsetDateTime {
-        let date = self.date(expiry, modification);
-        match self.absolute_cap(created_at) {
+    ) -> Result<OffsetDateTime> {
+        let date = self.date(expiry, modification)?;
+        Ok(match self.absolute_cap(created_at)? {
             Some(cap) if cap < date => cap,
             _ => date,
-        }
+        })
     }
 
     /// The seconds the cookie should live (`Max-Age`): [`ExpiryPolicy::age`], shortened by the
     /// absolute cap.
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`] when the cap falls outside [`EARLIEST`]..=[`LATEST`].
     pub fn capped_age(
         &self,
         expiry: Expiry,
         created_at: OffsetDateTime,
         modification: OffsetDateTime,
-    ) -> i64 {
+    ) -> Result<i64> {
         let age = self.age(expiry, modification);
-        match self.absolute_cap(created_at) {
+        Ok(match self.absolute_cap(created_at)? {
             Some(cap) => age.min(floor_seconds(cap - modification)),
             None => age,
-        }
+        })
     }
 
-    fn absolute_cap(&self, created_at: OffsetDateTime) -> Option<OffsetDateTime> {
+    /// `created_at` plus `SESSION_ABSOLUTE_AGE`, when the cap is set.
+    fn absolute_cap(&self, created_at: OffsetDateTime) -> Result<Option<OffsetDateTime>> {
         self.absolute_age
-            .map(|seconds| created_at + Duration::seconds(seconds))
+            .map(|seconds| add_seconds(created_at, seconds))
+            .transpose()
     }
+}
+
+/// `at + seconds`, refused outside [`EARLIEST`]..=[`LATEST`] instead of overflowing.
+fn add_seconds(at: OffsetDateTime, seconds: i64) -> Result<OffsetDateTime> {
+    checked_date(at.checked_add(Duration::seconds(seconds)))
+}
+
+fn checked_date(at: Option<OffsetDateTime>) -> Result<OffsetDateTime> {
+    at.filter(|at| (EARLIEST..=LATEST).contains(at))
+        .ok_or(Error::ExpiryOutOfRange)
 }
 
 /// Truncation toward zero, as Python's `int()`; out-of-range or non-finite floats are refused.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::{Expiry, ExpiryPolicy, SessionKey};
+use crate::{Expiry, ExpiryPolicy, Result, SessionKey};
 
 /// The session dict: string keys to JSON values, in insertion order (as Django's dicts).
 pub type Data = serde_json::Map<String, Value>;
@@ -43,28 +43,44 @@ impl Record {
     /// use time::{macros::datetime, Duration};
     ///
     /// let now = datetime!(2023-11-14 22:13:20 UTC);
-    /// let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default());
+    /// let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default())?;
     /// assert_eq!(record.expires_at, now + Duration::seconds(60));
     /// assert!(record.is_live(now + Duration::seconds(59)));
     /// assert!(!record.is_live(now + Duration::seconds(60)));
+    /// # Ok::<(), session_core::Error>(())
     /// ```
-    pub fn new(data: Data, expiry: Expiry, now: OffsetDateTime, policy: &ExpiryPolicy) -> Self {
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`](crate::Error::ExpiryOutOfRange) when the expiry date falls
+    /// outside the years 1 to 9999.
+    pub fn new(
+        data: Data,
+        expiry: Expiry,
+        now: OffsetDateTime,
+        policy: &ExpiryPolicy,
+    ) -> Result<Self> {
         let now = truncate_to_micros(now);
-        Self {
+        Ok(Self {
             data: Arc::new(data),
             expiry,
             created_at: now,
             modified_at: now,
-            expires_at: policy.deadline(expiry, now, now),
+            expires_at: policy.deadline(expiry, now, now)?,
             version: Version::INITIAL,
             handle: None,
-        }
+        })
     }
 
     /// Marks the record as saved at `now`: moves `modified_at` and recomputes `expires_at`.
-    pub fn renew(&mut self, now: OffsetDateTime, policy: &ExpiryPolicy) {
-        self.modified_at = truncate_to_micros(now);
-        self.expires_at = policy.deadline(self.expiry, self.created_at, self.modified_at);
+    ///
+    /// # Errors
+    /// [`Error::ExpiryOutOfRange`](crate::Error::ExpiryOutOfRange) when the expiry date falls
+    /// outside the years 1 to 9999; the record is left unchanged.
+    pub fn renew(&mut self, now: OffsetDateTime, policy: &ExpiryPolicy) -> Result<()> {
+        let modified_at = truncate_to_micros(now);
+        self.expires_at = policy.deadline(self.expiry, self.created_at, modified_at)?;
+        self.modified_at = modified_at;
+        Ok(())
     }
 
     /// True while `now` is before `expires_at`. A record is dead from its deadline on, so a
@@ -216,9 +232,11 @@ mod tests {
             ..ExpiryPolicy::default()
         };
         let start = datetime!(2023-11-14 22:13:20 UTC);
-        let mut record = Record::new(Data::new(), Expiry::Seconds(30), start, &policy);
+        let mut record = Record::new(Data::new(), Expiry::Seconds(30), start, &policy).unwrap();
         assert_eq!(record.expires_at, start + time::Duration::seconds(30));
-        record.renew(start + time::Duration::seconds(80), &policy);
+        record
+            .renew(start + time::Duration::seconds(80), &policy)
+            .unwrap();
         assert_eq!(record.expires_at, start + time::Duration::seconds(100));
         assert_eq!(record.created_at, start);
     }
@@ -232,7 +250,8 @@ mod tests {
             Expiry::Default,
             datetime!(2023-11-14 22:13:20 UTC),
             &ExpiryPolicy::default(),
-        );
+        )
+        .unwrap();
         let debug = format!("{record:?}");
         assert!(debug.contains("token") && !debug.contains("hunter2"));
     }

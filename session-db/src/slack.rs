@@ -66,7 +66,8 @@ mod tests {
 
     fn loaded(key: &SessionKey, stored: OffsetDateTime, expires_at: OffsetDateTime) -> Record {
         let now = datetime!(2030-01-01 00:00 UTC);
-        let mut record = Record::new(Data::new(), Expiry::Default, now, &ExpiryPolicy::default());
+        let mut record =
+            Record::new(Data::new(), Expiry::Default, now, &ExpiryPolicy::default()).unwrap();
         record.expires_at = expires_at;
         record.handle = Some(handle(key, stored));
         record

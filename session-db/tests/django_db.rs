@@ -61,6 +61,7 @@ fn record(clock: &MockClock, expiry: Expiry) -> Record {
         session_core::Clock::now(clock),
         &ExpiryPolicy::default(),
     )
+    .unwrap()
 }
 
 /// Django `test_clearsessions_command`: a session expiring in an hour and one that expired an
@@ -412,7 +413,9 @@ async fn saves_leave_expire_date_alone_within_the_slack() {
                 let mut record = backend.load(key).await.unwrap().unwrap();
                 std::sync::Arc::make_mut(&mut record.data).insert("n".into(), advance.into());
                 record.expiry = expiry;
-                record.renew(session_core::Clock::now(clock), policy);
+                record
+                    .renew(session_core::Clock::now(clock), policy)
+                    .unwrap();
                 let deadline = record.expires_at;
                 backend.save(key, record).await.unwrap();
                 let after = backend.load(key).await.unwrap().unwrap();
@@ -448,7 +451,9 @@ async fn saves_leave_expire_date_alone_within_the_slack() {
             .unwrap();
         clock.advance(time::Duration::seconds(1));
         let mut record = backend.load(&stored.key).await.unwrap().unwrap();
-        record.renew(session_core::Clock::now(&clock), &policy);
+        record
+            .renew(session_core::Clock::now(&clock), &policy)
+            .unwrap();
         let wanted = record.expires_at;
         backend.save(&stored.key, record).await.unwrap();
         let after = backend.load(&stored.key).await.unwrap().unwrap();

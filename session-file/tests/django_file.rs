@@ -26,7 +26,7 @@ fn backend(dir: &Path, clock: &MockClock) -> FileBackend {
 fn record(clock: &MockClock, expiry: Expiry, policy: &ExpiryPolicy) -> Record {
     let mut data = Data::new();
     data.insert("x".into(), 1.into());
-    Record::new(data, expiry, session_core::Clock::now(clock), policy)
+    Record::new(data, expiry, session_core::Clock::now(clock), policy).unwrap()
 }
 
 /// Every name in `dir`, lock files left out.

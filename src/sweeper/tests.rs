@@ -16,6 +16,7 @@ async fn the_sweeper_clears_and_stops_when_dropped() {
             session_core::Clock::now(&clock),
             &ExpiryPolicy::default(),
         )
+        .unwrap()
     };
     for _ in 0..3 {
         backend.create(record()).await.unwrap();

@@ -465,7 +465,9 @@ pub async fn save_keeps_created_at(ctx: TestContext, fixture: Fixture) {
     let mut record = load(&fixture, &stored.key).await;
     let created = record.created_at;
     ctx.clock.advance(Duration::seconds(30));
-    record.renew(ctx.now(), &session_core::ExpiryPolicy::default());
+    record
+        .renew(ctx.now(), &session_core::ExpiryPolicy::default())
+        .must("renew");
     let saved = fixture.backend.save(&stored.key, record).await.must("save");
     let reloaded = load(&fixture, &saved.key).await;
     assert_eq!(reloaded.created_at, created);

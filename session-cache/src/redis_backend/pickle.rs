@@ -12,7 +12,7 @@ use session_core::{Data, Error, Expiry, Record, Result};
 /// `record`'s dict (data, then `_session_expiry` unless default), pickled (protocol 3, which
 /// every Python 3 reads).
 pub(crate) fn dumps(record: &Record) -> Result<Vec<u8>> {
-    serde_pickle::to_vec(&DjangoDict(record), SerOptions::new()).map_err(Error::codec)
+    serde_pickle::to_vec(&DjangoDict::new(record), SerOptions::new()).map_err(Error::codec)
 }
 
 /// The dict in a pickle, in its order, and its `_session_expiry`.
@@ -78,7 +78,7 @@ mod tests {
             Expiry::Seconds(60),
             time::OffsetDateTime::UNIX_EPOCH,
             &ExpiryPolicy::default(),
-        );
+        )?;
         let (back, expiry) = loads(&dumps(&record)?)?;
         assert_eq!(back, data);
         assert_eq!(back.keys().collect::<Vec<_>>(), ["zeta", "alpha"]);

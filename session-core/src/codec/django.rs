@@ -84,7 +84,7 @@ impl DjangoCodec {
     /// [`Error::Codec`] if the data cannot be serialized.
     pub fn encode(&self, record: &Record, now: OffsetDateTime) -> Result<String> {
         self.signer
-            .dumps(&DjangoDict(record), true, now.unix_timestamp())
+            .dumps(&DjangoDict::new(record), true, now.unix_timestamp())
     }
 
     /// Django's `decode(session_data)`, without its silence: what is wrong is an error.
@@ -115,9 +115,31 @@ impl DjangoCodec {
 }
 
 /// The dict Django keeps for a record, serialized without copying: the data in order, then
-/// `_session_expiry` unless the expiry is the default.
+/// `_session_expiry` unless the expiry is the default, then
+/// [`_session_created_at`](super::CREATED_AT) when asked for with
+/// [`with_created_at`](DjangoDict::with_created_at).
 #[derive(Debug)]
-pub struct DjangoDict<'a>(pub &'a Record);
+pub struct DjangoDict<'a> {
+    record: &'a Record,
+    created_at: bool,
+}
+
+impl<'a> DjangoDict<'a> {
+    /// Django's dict of `record`.
+    pub fn new(record: &'a Record) -> Self {
+        Self {
+            record,
+            created_at: false,
+        }
+    }
+
+    /// Also keeps `record.created_at` (Django ignores the key and keeps it on its own saves).
+    #[must_use]
+    pub fn with_created_at(mut self, yes: bool) -> Self {
+        self.created_at = yes;
+        self
+    }
+}
 
 impl serde::Serialize for DjangoDict<'_> {
     fn serialize<S: serde::Serializer>(
@@ -126,7 +148,13 @@ impl serde::Serialize for DjangoDict<'_> {
     ) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        super::serialize_django_entries(&mut map, self.0)?;
+        super::serialize_django_entries(&mut map, self.record)?;
+        if self.created_at {
+            map.serialize_entry(
+                super::CREATED_AT,
+                &crate::datetime::format_iso(self.record.created_at),
+            )?;
+        }
         map.end()
     }
 }

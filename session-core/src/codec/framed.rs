@@ -58,7 +58,7 @@ pub fn encode(record: &Record, version: u64) -> Result<Vec<u8>> {
         out.extend_from_slice(itoa::Buffer::new().format(micros(at)).as_bytes());
         out.push(b':');
     }
-    serde_json::to_writer(&mut out, &DjangoDict(record)).map_err(Error::codec)?;
+    serde_json::to_writer(&mut out, &DjangoDict::new(record)).map_err(Error::codec)?;
     Ok(out)
 }
 

@@ -13,6 +13,7 @@ fn record(data: Value, expiry: Expiry) -> Record {
         datetime!(2023-11-14 22:13:20.5 UTC),
         &ExpiryPolicy::default(),
     )
+    .unwrap()
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn default_expiry_is_cookie_age_even_after_set_expiry_zero() {
     assert_eq!(policy.age(Expiry::Default, NOW), DEFAULT_COOKIE_AGE);
     assert_eq!(policy.age(Expiry::seconds(0), NOW), DEFAULT_COOKIE_AGE);
     assert_eq!(
-        policy.date(Expiry::seconds(0), NOW),
+        policy.date(Expiry::seconds(0), NOW).unwrap(),
         NOW + Duration::seconds(DEFAULT_COOKIE_AGE)
     );
 }
@@ -29,7 +29,7 @@ fn custom_seconds_are_returned_unchanged_and_dated_from_modification() {
     assert_eq!(policy.age(Expiry::Seconds(10), later), 10);
     assert_eq!(policy.age(Expiry::Seconds(-10), later), -10);
     assert_eq!(
-        policy.date(Expiry::Seconds(10), later),
+        policy.date(Expiry::Seconds(10), later).unwrap(),
         later + Duration::seconds(10)
     );
 }
@@ -39,13 +39,13 @@ fn custom_datetime_counts_down() {
     let policy = ExpiryPolicy::default();
     let at = NOW + Duration::seconds(10);
     assert_eq!(policy.age(Expiry::At(at), NOW), 10);
-    assert_eq!(policy.date(Expiry::At(at), NOW), at);
+    assert_eq!(policy.date(Expiry::At(at), NOW).unwrap(), at);
     assert_eq!(policy.age(Expiry::At(at), NOW + Duration::seconds(4)), 6);
 }
 
 #[test]
 fn timedelta_expiry_is_a_date() {
-    let expiry = Expiry::after(NOW, Duration::seconds(10));
+    let expiry = Expiry::after(NOW, Duration::seconds(10)).unwrap();
     assert_eq!(expiry, Expiry::At(NOW + Duration::seconds(10)));
     assert_eq!(ExpiryPolicy::default().age(expiry, NOW), 10);
 }
@@ -102,25 +102,37 @@ fn absolute_cap_shortens_but_never_extends() {
     let created = NOW;
     // Idle expiry two weeks away: the cap wins.
     assert_eq!(
-        policy.deadline(Expiry::Default, created, NOW),
+        policy.deadline(Expiry::Default, created, NOW).unwrap(),
         NOW + Duration::hours(1)
     );
     // Activity 50 minutes later does not move the cap.
     let later = NOW + Duration::minutes(50);
     assert_eq!(
-        policy.deadline(Expiry::Default, created, later),
+        policy.deadline(Expiry::Default, created, later).unwrap(),
         NOW + Duration::hours(1)
     );
-    assert_eq!(policy.capped_age(Expiry::Default, created, later), 600);
+    assert_eq!(
+        policy.capped_age(Expiry::Default, created, later).unwrap(),
+        600
+    );
     // A shorter idle expiry is kept.
     assert_eq!(
-        policy.deadline(Expiry::Seconds(60), created, later),
+        policy
+            .deadline(Expiry::Seconds(60), created, later)
+            .unwrap(),
         later + Duration::seconds(60)
     );
-    assert_eq!(policy.capped_age(Expiry::Seconds(60), created, later), 60);
+    assert_eq!(
+        policy
+            .capped_age(Expiry::Seconds(60), created, later)
+            .unwrap(),
+        60
+    );
     // Without a cap: Django's date.
     assert_eq!(
-        ExpiryPolicy::default().deadline(Expiry::Default, created, later),
+        ExpiryPolicy::default()
+            .deadline(Expiry::Default, created, later)
+            .unwrap(),
         later + Duration::seconds(DEFAULT_COOKIE_AGE)
     );
 }
@@ -148,4 +160,70 @@ fn json_form_matches_django() {
     assert_eq!(Expiry::from_json(&json!("soon")), None);
     assert_eq!(Expiry::from_json(&json!([1])), None);
     assert_eq!(Expiry::from_json(&json!(1e300)), None);
+}
+
+/// The values a visitor posted to the demo's `/expiry` form that used to overflow `time`'s
+/// arithmetic and drop the connection: each is now a typed error.
+#[test]
+fn out_of_range_seconds_are_an_error_not_a_panic() {
+    let policy = ExpiryPolicy::default();
+    for seconds in [
+        253_402_300_799,
+        i64::MAX,
+        -400_000_000_000,
+        i64::MIN,
+        -253_402_300_800,
+    ] {
+        let expiry = Expiry::seconds(seconds);
+        assert!(
+            matches!(policy.date(expiry, NOW), Err(Error::ExpiryOutOfRange)),
+            "{seconds}"
+        );
+        assert!(
+            matches!(
+                policy.deadline(expiry, NOW, NOW),
+                Err(Error::ExpiryOutOfRange)
+            ),
+            "{seconds}"
+        );
+    }
+    assert!(Expiry::after(NOW, Duration::MAX).is_err());
+    assert!(Expiry::after(NOW, Duration::MIN).is_err());
+}
+
+#[test]
+fn the_range_ends_are_python_datetime_min_and_max() {
+    let policy = ExpiryPolicy::default();
+    let to_end = floor_seconds(LATEST - NOW);
+    assert_eq!(
+        policy.date(Expiry::Seconds(to_end), NOW).unwrap(),
+        NOW + Duration::seconds(to_end)
+    );
+    assert!(policy.date(Expiry::Seconds(to_end + 1), NOW).is_err());
+    let to_start = floor_seconds(EARLIEST - NOW);
+    assert!(policy.date(Expiry::Seconds(to_start), NOW).is_ok());
+    assert!(policy.date(Expiry::Seconds(to_start - 1), NOW).is_err());
+    assert!(policy.date(Expiry::At(LATEST), NOW).is_ok());
+}
+
+#[test]
+fn settings_sized_ages_never_overflow() {
+    let policy = ExpiryPolicy {
+        cookie_age: MAX_AGE,
+        absolute_age: Some(MAX_AGE),
+        ..ExpiryPolicy::default()
+    };
+    assert!(policy.deadline(Expiry::Default, NOW, NOW).is_ok());
+    assert_eq!(
+        policy.capped_age(Expiry::Default, NOW, NOW).unwrap(),
+        MAX_AGE
+    );
+    let huge = ExpiryPolicy {
+        absolute_age: Some(i64::MAX),
+        ..ExpiryPolicy::default()
+    };
+    assert!(matches!(
+        huge.capped_age(Expiry::Default, NOW, NOW),
+        Err(Error::ExpiryOutOfRange)
+    ));
 }

@@ -424,17 +424,20 @@ impl Session {
     /// close), [`Expiry::At`] a date. Marks the session modified.
     ///
     /// # Errors
-    /// Store errors while loading.
+    /// [`Error::ExpiryOutOfRange`] when the expiry date would fall outside the years 1 to 9999
+    /// (nothing changes); store errors while loading.
     pub async fn set_expiry(&self, expiry: Expiry) -> Result<()> {
+        self.shared.store.parts.policy.date(expiry, self.now())?;
         self.change(Op::SetExpiry(expiry)).await
     }
 
     /// Django's `set_expiry(timedelta)`: expires at `now + after`, whatever the activity.
     ///
     /// # Errors
-    /// Store errors while loading.
+    /// [`Error::ExpiryOutOfRange`] when `now + after` falls outside the years 1 to 9999; store
+    /// errors while loading.
     pub async fn set_expiry_after(&self, after: Duration) -> Result<()> {
-        self.set_expiry(Expiry::after(self.now(), after)).await
+        self.set_expiry(Expiry::after(self.now(), after)?).await
     }
 
     /// The session's own expiry setting.
@@ -460,7 +463,7 @@ impl Session {
             .store
             .parts
             .policy
-            .capped_age(loaded.expiry, created, now))
+            .capped_age(loaded.expiry, created, now)?)
     }
 
     /// Django's `get_expiry_date()`: when the session expires if saved now (the absolute cap
@@ -478,7 +481,7 @@ impl Session {
             .store
             .parts
             .policy
-            .deadline(loaded.expiry, created, now))
+            .deadline(loaded.expiry, created, now)?)
     }
 
     /// Django's `get_expire_at_browser_close()`.
@@ -551,7 +554,7 @@ impl Session {
             let now = self.now();
             (
                 state.key.clone(),
-                state.record(now, &self.shared.store),
+                state.record(now, &self.shared.store)?,
                 state.ops.len(),
             )
         };
@@ -581,7 +584,7 @@ impl Session {
                 let state = self.loaded().await?;
                 (
                     state.key.clone(),
-                    state.record(self.now(), store),
+                    state.record(self.now(), store)?,
                     state.ops.len(),
                 )
             };
@@ -640,7 +643,7 @@ impl Session {
             let created = loaded.created_at.unwrap_or(now);
             (
                 key,
-                store.parts.policy.deadline(loaded.expiry, created, now),
+                store.parts.policy.deadline(loaded.expiry, created, now)?,
             )
         };
         store.parts.backend.touch(&key, expires_at).await
@@ -669,7 +672,7 @@ impl State {
     }
 
     /// The record a save at `now` writes.
-    fn record(&self, now: OffsetDateTime, store: &SessionStore) -> Record {
+    fn record(&self, now: OffsetDateTime, store: &SessionStore) -> Result<Record> {
         let loaded = self.loaded();
         let now = crate::record::truncate_to_micros(now);
         let created_at = loaded.created_at.unwrap_or(now);
@@ -682,8 +685,8 @@ impl State {
             version: loaded.version.clone(),
             handle: loaded.handle.clone(),
         };
-        record.renew(now, &store.parts.policy);
-        record
+        record.renew(now, &store.parts.policy)?;
+        Ok(record)
     }
 
     /// Records a successful write: the new key and version; the first `logged` operations are

@@ -13,6 +13,7 @@ fn record() -> Record {
         datetime!(2023-11-14 22:13:20.123456 UTC),
         &ExpiryPolicy::default(),
     )
+    .unwrap()
 }
 
 #[test]
