@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use sessions::{Expiry, MokaBackend, SessionStore};
+use session_kit::{Expiry, MokaBackend, SessionStore};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> sessions::Result<()> {
+async fn main() -> session_kit::Result<()> {
     let store = SessionStore::new(Arc::new(MokaBackend::new()));
 
     // Request 1: an anonymous visitor adds to a cart. The middleware would save at the end.
@@ -77,7 +77,7 @@ async fn main() -> sessions::Result<()> {
     Ok(())
 }
 
-async fn report(step: &str, session: &sessions::Session) -> sessions::Result<()> {
+async fn report(step: &str, session: &session_kit::Session) -> session_kit::Result<()> {
     println!("- {step}");
     println!(
         "  accessed={} modified={} empty={} keys={:?} expiry age={}s",

@@ -20,8 +20,8 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> sessions::Result<()> {
-/// use sessions::{Engine, SessionStore, Settings};
+/// # async fn main() -> session_kit::Result<()> {
+/// use session_kit::{Engine, SessionStore, Settings};
 ///
 /// let settings = Settings::from_lookup(|name| match name {
 ///     "SESSION_ENGINE" => Some("django.contrib.sessions.backends.db".into()),
@@ -52,6 +52,8 @@ impl fmt::Debug for Engine {
 impl Engine {
     /// The backend the settings name, with the system clock and random keys; the db engine's
     /// table is created or upgraded first ([`DbBackend::migrate`](session_db::DbBackend::migrate)).
+    /// Each of [`Settings::warnings`] (a weak `SECRET_KEY`, a setting the engine ignores) is
+    /// logged with `tracing::warn!`.
     ///
     /// # Errors
     /// [`Error::Config`] naming the setting at fault: an engine whose cargo feature is off, a
@@ -96,6 +98,9 @@ impl Engine {
     /// As [`Engine::from_settings`].
     pub async fn build(self) -> Result<Arc<dyn Backend>> {
         self.settings.validate()?;
+        for warning in self.settings.warnings() {
+            tracing::warn!("{warning}");
+        }
         // cached_db too: Django would not see (nor invalidate) our cache entries, so a logout
         // on the Django side could be served from our cache until it expires.
         if self.settings.codec == CodecKind::Django
@@ -133,6 +138,7 @@ impl Engine {
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
     async fn db_backend(self) -> Result<session_db::DbBackend> {
         let mut builder = session_db::DbBackend::builder(self.settings.database_url.clone())
+            .create_database(self.migrate)
             .table(self.settings.db_table.clone())
             .expiry_slack(std::time::Duration::from_secs(
                 self.settings.db_expiry_slack,

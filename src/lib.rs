@@ -2,6 +2,7 @@
 
 mod engine;
 mod middleware;
+mod status;
 mod sweeper;
 
 pub use engine::Engine;
@@ -13,6 +14,7 @@ pub use session_core::{
     Record, Result, Session, SessionKey, SessionStore, Settings, SharedClock, Stored, SystemClock,
     Version,
 };
+pub use status::status_for;
 pub use sweeper::{ClearExpiredTask, spawn_clear_expired};
 
 /// The model: keys, records, expiry rules, settings, the `Backend` contract, the `Session`

@@ -27,7 +27,7 @@ impl Drop for ClearExpiredTask {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use std::{sync::Arc, time::Duration};
-/// use sessions::{spawn_clear_expired, MokaBackend};
+/// use session_kit::{spawn_clear_expired, MokaBackend};
 ///
 /// let sweeper = spawn_clear_expired(Arc::new(MokaBackend::new()), Duration::from_secs(3600));
 /// // … serve requests; dropping `sweeper` stops it.

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use sessions::{Backend, DbBackend, Expiry, ExpiryPolicy, Record};
+use session_kit::{Backend, DbBackend, Expiry, ExpiryPolicy, Record};
 
 fn sessions_command(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sessions"));
@@ -40,8 +40,15 @@ async fn migrate_then_clearsessions_removes_only_the_expired() {
             .unwrap(),
     );
     let now = time::OffsetDateTime::now_utc();
-    let make =
-        |expiry| Record::new(sessions::Data::new(), expiry, now, &ExpiryPolicy::default()).unwrap();
+    let make = |expiry| {
+        Record::new(
+            session_kit::Data::new(),
+            expiry,
+            now,
+            &ExpiryPolicy::default(),
+        )
+        .unwrap()
+    };
     let live = backend.create(make(Expiry::Seconds(3600))).await.unwrap();
     backend.create(make(Expiry::Seconds(-3600))).await.unwrap();
     backend.create(make(Expiry::Seconds(-60))).await.unwrap();

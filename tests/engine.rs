@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use session_conformance::services;
-use sessions::{Engine, Error, SessionStore, Settings};
+use session_kit::{Engine, Error, SessionStore, Settings};
 
 fn settings(pairs: &[(&str, &str)]) -> Settings {
     let map: HashMap<String, String> = pairs
@@ -39,7 +39,7 @@ async fn the_default_engine_is_db_on_sqlite_and_creates_its_table() {
         ("SESSION_DATABASE_URL", &url),
         ("SESSION_DB_TABLE", "app_sessions"),
     ]);
-    assert_eq!(settings.engine, sessions::core::settings::EngineKind::Db);
+    assert_eq!(settings.engine, session_kit::core::settings::EngineKind::Db);
     round_trip(&settings).await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -71,7 +71,7 @@ async fn djangos_dotted_db_engine_on_postgres_and_mariadb() {
         };
         drop(backend);
         round_trip(&settings).await;
-        let cleanup = sessions::DbBackend::builder(url)
+        let cleanup = session_kit::DbBackend::builder(url)
             .table(table.clone())
             .build()
             .await
@@ -264,7 +264,7 @@ async fn the_cache_engine_on_redis_and_on_a_redis_cluster() {
         let backend = Engine::from_settings(&settings).await.unwrap();
         assert!(format!("{backend:?}").starts_with("RedisBackend"));
         assert!(backend.capabilities().native_expiry);
-        let probe = sessions::SessionKey::from_cookie("probeprobeprobe1").unwrap();
+        let probe = session_kit::SessionKey::from_cookie("probeprobeprobe1").unwrap();
         if let Err(err) = backend.exists(&probe).await {
             services::skip_or_fail(
                 "the_cache_engine_on_redis",

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::routing::get;
 use common::{Candidate, ROUND, compare, measure, print_rows};
-use sessions::{MokaBackend, Session, SessionLayer, SessionStore, Settings};
+use session_kit::{MokaBackend, Session, SessionLayer, SessionStore, Settings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Mutex;
@@ -79,7 +79,7 @@ fn redis_limit_app(conn: redis::aio::MultiplexedConnection) -> Router {
                 let (key, fresh) = match sent {
                     Some(key) => (key, false),
                     None => (
-                        sessions::KeyGenerator::random()
+                        session_kit::KeyGenerator::random()
                             .generate()
                             .unwrap()
                             .as_str()
@@ -125,7 +125,7 @@ fn counter_app(layer: SessionLayer) -> Router {
 }
 
 fn ours_redis_app() -> Router {
-    let backend = sessions::RedisBackend::builder(REDIS_URL)
+    let backend = session_kit::RedisBackend::builder(REDIS_URL)
         .key_prefix("bench-http-ours:")
         .build()
         .unwrap();

@@ -1,6 +1,6 @@
 //! # session-conformance
 //!
-//! The conformance suite of [`sessions`](https://docs.rs/sessions): one test per behaviour of
+//! The conformance suite of [`session-kit`](https://docs.rs/session-kit): one test per behaviour of
 //! the [`Backend`] contract and of Django's `SessionTestsMixin`, runnable against any engine,
 //! third-party ones included.
 //!

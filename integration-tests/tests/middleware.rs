@@ -9,8 +9,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use http::{Request, Response, StatusCode, header};
-use sessions::core::settings::SameSite;
-use sessions::{
+use session_kit::core::settings::SameSite;
+use session_kit::{
     Backend, DbBackend, Expiry, MockClock, MokaBackend, Session, SessionLayer, SessionStore,
     Settings,
 };
@@ -56,13 +56,13 @@ impl Harness {
                 (Arc::new(db.clone()), Some(db), None)
             }
             Kind::SignedCookie => {
-                let keys = sessions::core::signing::Keyring::new(
-                    sessions::core::settings::Secret::new(COOKIE_SECRET),
+                let keys = session_kit::core::signing::Keyring::new(
+                    session_kit::core::settings::Secret::new(COOKIE_SECRET),
                     Vec::new(),
                 )
                 .unwrap();
                 let backend =
-                    sessions::SignedCookieBackend::signed(&keys).with_clock(clock.shared());
+                    session_kit::SignedCookieBackend::signed(&keys).with_clock(clock.shared());
                 (Arc::new(backend), None, None)
             }
         };
@@ -83,7 +83,7 @@ impl Harness {
             return i64::try_from(moka.entry_count()).unwrap();
         }
         match self.db.as_ref().unwrap().pool() {
-            sessions::DbPool::Sqlite(pool) => {
+            session_kit::DbPool::Sqlite(pool) => {
                 let pool: &sqlx::SqlitePool = pool;
                 sqlx::query_scalar("SELECT count(*) FROM django_session")
                     .fetch_one(pool)
@@ -345,7 +345,7 @@ async fn a_session_logged_out_meanwhile_is_400_and_stays_deleted(kind: Kind) {
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(set_cookie(&r), None);
-    let k = sessions::SessionKey::from_cookie(&key).unwrap();
+    let k = session_kit::SessionKey::from_cookie(&key).unwrap();
     assert!(h.backend.load(&k).await.unwrap().is_none(), "resurrected");
 }
 
@@ -364,7 +364,7 @@ async fn an_emptied_keyed_session_is_saved(kind: Kind) {
             .unwrap()
             .starts_with(&format!("sessionid={key};"))
     );
-    let k = sessions::SessionKey::from_cookie(&key).unwrap();
+    let k = session_kit::SessionKey::from_cookie(&key).unwrap();
     assert!(h.backend.load(&k).await.unwrap().unwrap().data.is_empty());
 }
 
@@ -476,13 +476,13 @@ async fn tampered_or_unknown_cookies_get_a_fresh_session(kind: Kind) {
         assert_eq!(new_key.len(), 32);
         assert!(!cookie.contains(&new_key), "the client's key was adopted");
         if let Some(sent_key) =
-            sessions::SessionKey::from_cookie(cookie.trim_start_matches("sessionid="))
+            session_kit::SessionKey::from_cookie(cookie.trim_start_matches("sessionid="))
         {
             assert!(h.backend.load(&sent_key).await.unwrap_or(None).is_none());
         }
     }
     // The real session is untouched; one fresh session per request.
-    let real = sessions::SessionKey::from_cookie(&key).unwrap();
+    let real = session_kit::SessionKey::from_cookie(&key).unwrap();
     assert_eq!(h.backend.load(&real).await.unwrap().unwrap().data.len(), 1);
     assert_eq!(h.persisted().await, 1 + i64::try_from(sent.len()).unwrap());
 }
@@ -601,7 +601,7 @@ async fn invalid_cookie_settings_fail_at_start_up() {
     settings.cookie_name = "__Host-sid".into();
     let store = SessionStore::new(Arc::new(MokaBackend::new()));
     match SessionLayer::new(store, &settings) {
-        Err(sessions::Error::Config { setting, .. }) => {
+        Err(session_kit::Error::Config { setting, .. }) => {
             assert_eq!(setting, "SESSION_COOKIE_SECURE");
         }
         other => panic!("{other:?}"),
@@ -611,7 +611,7 @@ async fn invalid_cookie_settings_fail_at_start_up() {
 /// A store that is down: logged and answered 503, no cookie, no panic.
 #[tokio::test]
 async fn a_store_that_is_down_is_503() {
-    let backend = sessions::DbBackend::builder("postgres://postgres@127.0.0.1:1/test")
+    let backend = session_kit::DbBackend::builder("postgres://postgres@127.0.0.1:1/test")
         .acquire_timeout(std::time::Duration::from_millis(200))
         .build()
         .await

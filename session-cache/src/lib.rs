@@ -1,6 +1,6 @@
 //! # session-cache
 //!
-//! Cache engines for [`sessions`](https://docs.rs/sessions) (Django's `cache` engine):
+//! Cache engines for [`session-kit`](https://docs.rs/session-kit) (Django's `cache` engine):
 //!
 //! | engine | feature | status |
 //! |---|---|---|

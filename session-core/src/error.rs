@@ -34,7 +34,10 @@ pub enum Error {
         key: String,
     },
     /// The encoded session is larger than the engine can store (a cookie over 4096 bytes).
-    #[error("the encoded session is {size} bytes, over the limit of {limit} bytes")]
+    #[error(
+        "the encoded session is {size} bytes, over the limit of {limit} bytes: keep less in \
+         the session, or use a server-side engine"
+    )]
     TooLarge {
         /// Size of what would have been stored, in bytes.
         size: usize,
@@ -70,7 +73,7 @@ pub enum Error {
         backend: &'static str,
     },
     /// The store failed: database down, pool timed out, I/O error.
-    #[error("the {backend} session store failed")]
+    #[error("the {backend} session store failed (is it running and reachable?)")]
     Backend {
         /// The engine's name, e.g. `moka`, `postgres`.
         backend: &'static str,
@@ -111,13 +114,27 @@ impl Error {
 }
 
 /// An error and all its sources on one line, `outer: inner: innermost` (for logs and command
-/// line messages; `Display` of [`enum@Error`] shows only the outermost).
+/// line messages; `Display` of [`enum@Error`] shows only the outermost). A source whose text
+/// the line already ends with is said once (sqlx repeats its database error that way).
+///
+/// ```
+/// use session_core::{Error, error_chain};
+///
+/// let err = Error::backend("postgres", std::io::Error::other("connection refused"));
+/// assert_eq!(
+///     error_chain(&err),
+///     "the postgres session store failed (is it running and reachable?): connection refused"
+/// );
+/// ```
 pub fn error_chain(err: &dyn StdError) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let said = cause.to_string();
+        if !text.ends_with(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text
@@ -134,10 +151,27 @@ mod tests {
         assert_eq!(source.as_deref(), Some("disk on fire"));
         assert_eq!(
             error_chain(&err),
-            "the test session store failed: disk on fire"
+            "the test session store failed (is it running and reachable?): disk on fire"
         );
         assert!(err.is_transient());
         assert!(!Error::Gone.is_transient());
+    }
+
+    /// sqlx's database error says its cause's text and returns the cause as its source.
+    #[test]
+    fn a_source_already_said_is_said_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error returned from database: {0}")]
+        struct Outer(#[source] Inner);
+        #[derive(Debug, thiserror::Error)]
+        #[error("no such table: t")]
+        struct Inner;
+        let err = Error::backend("sqlite", Outer(Inner));
+        assert_eq!(
+            error_chain(&err),
+            "the sqlite session store failed (is it running and reachable?): error returned \
+             from database: no such table: t"
+        );
     }
 
     #[test]

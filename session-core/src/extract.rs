@@ -15,7 +15,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts.extensions.get::<Session>().cloned().ok_or((
             StatusCode::INTERNAL_SERVER_ERROR,
-            "no session: the route is not behind sessions::SessionLayer",
+            "no session: the route is not behind session_kit::SessionLayer",
         ))
     }
 }

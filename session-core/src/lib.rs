@@ -1,6 +1,6 @@
 //! # session-core
 //!
-//! The model behind [`sessions`](https://docs.rs/sessions): Django's session framework, in
+//! The model behind [`session-kit`](https://docs.rs/session-kit): Django's session framework, in
 //! Rust. No HTTP stack and no storage live here, only what every engine and the middleware
 //! share:
 //!

@@ -237,7 +237,7 @@ impl Settings {
         match name {
             "SESSION_ENGINE" => self.engine = parse(name, value)?,
             "SESSION_COOKIE_NAME" => self.cookie_name = value.into(),
-            "SESSION_COOKIE_AGE" => self.cookie_age = parse(name, value)?,
+            "SESSION_COOKIE_AGE" => self.cookie_age = parse_number(name, value)?,
             "SESSION_COOKIE_DOMAIN" => self.cookie_domain = optional(value).map(Into::into),
             "SESSION_COOKIE_PATH" => self.cookie_path = value.into(),
             "SESSION_COOKIE_SECURE" => self.cookie_secure = parse_bool(name, value)?,
@@ -249,7 +249,7 @@ impl Settings {
                 self.expire_at_browser_close = parse_bool(name, value)?;
             }
             "SESSION_ABSOLUTE_AGE" => {
-                self.absolute_age = optional(value).map(|v| parse(name, v)).transpose()?;
+                self.absolute_age = optional(value).map(|v| parse_number(name, v)).transpose()?;
             }
             "SESSION_FILE_PATH" => self.file_path = optional(value).map(PathBuf::from),
             "SESSION_DATABASE_URL" => self.database_url = value.into(),
@@ -257,7 +257,9 @@ impl Settings {
             "SESSION_CACHE_URL" => self.cache_url = value.into(),
             "SESSION_CACHE_KEY_PREFIX" => self.cache_key_prefix = value.into(),
             "SESSION_DJANGO_CACHE_KEY_PREFIX" => self.django_cache_key_prefix = value.into(),
-            "SESSION_DJANGO_CACHE_VERSION" => self.django_cache_version = parse(name, value)?,
+            "SESSION_DJANGO_CACHE_VERSION" => {
+                self.django_cache_version = parse_number(name, value)?
+            }
             "SECRET_KEY" => self.secret_key = Secret::new(value),
             "SECRET_KEY_FALLBACKS" => {
                 self.secret_key_fallbacks = value
@@ -268,94 +270,11 @@ impl Settings {
                     .collect();
             }
             "SESSION_CODEC" => self.codec = parse(name, value)?,
-            "SESSION_COOKIE_COMPRESS_FROM" => self.cookie_compress_from = parse(name, value)?,
-            "SESSION_DB_EXPIRY_SLACK" => self.db_expiry_slack = parse(name, value)?,
+            "SESSION_COOKIE_COMPRESS_FROM" => {
+                self.cookie_compress_from = parse_number(name, value)?
+            }
+            "SESSION_DB_EXPIRY_SLACK" => self.db_expiry_slack = parse_number(name, value)?,
             _ => return Err(Error::config(name, "unknown setting")),
-        }
-        Ok(())
-    }
-
-    /// Checks the settings together, so that a bad configuration fails at start-up.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming the setting at fault: a cookie name that is not a cookie token;
-    /// a negative age; a path not starting with `/`; `__Host-` without `Secure`, with a
-    /// `Domain` or a path other than `/`; `__Secure-` or `SameSite=None` without `Secure`; a
-    /// table name that is not a plain SQL identifier.
-    pub fn validate(&self) -> Result<()> {
-        let name = &self.cookie_name;
-        if name.is_empty() || !name.bytes().all(is_cookie_token_byte) {
-            return Err(Error::config(
-                "SESSION_COOKIE_NAME",
-                format!("{name:?} is not a valid cookie name"),
-            ));
-        }
-        if self.cookie_age < 0 {
-            return Err(Error::config("SESSION_COOKIE_AGE", "must not be negative"));
-        }
-        if matches!(self.absolute_age, Some(age) if age <= 0) {
-            return Err(Error::config("SESSION_ABSOLUTE_AGE", "must be positive"));
-        }
-        if !self.cookie_path.starts_with('/') || self.cookie_path.contains([';', ',']) {
-            return Err(Error::config(
-                "SESSION_COOKIE_PATH",
-                "must start with / and hold no ; or ,",
-            ));
-        }
-        if let Some(domain) = &self.cookie_domain
-            && domain.contains([';', ',', ' '])
-        {
-            return Err(Error::config(
-                "SESSION_COOKIE_DOMAIN",
-                "holds ; , or a space",
-            ));
-        }
-        if name.starts_with("__Host-") {
-            if !self.cookie_secure {
-                return Err(Error::config(
-                    "SESSION_COOKIE_SECURE",
-                    "a __Host- cookie name needs SESSION_COOKIE_SECURE = True",
-                ));
-            }
-            if self.cookie_domain.is_some() {
-                return Err(Error::config(
-                    "SESSION_COOKIE_DOMAIN",
-                    "a __Host- cookie must not set a Domain",
-                ));
-            }
-            if self.cookie_path != "/" {
-                return Err(Error::config(
-                    "SESSION_COOKIE_PATH",
-                    "a __Host- cookie needs Path=/",
-                ));
-            }
-        }
-        if name.starts_with("__Secure-") && !self.cookie_secure {
-            return Err(Error::config(
-                "SESSION_COOKIE_SECURE",
-                "a __Secure- cookie name needs SESSION_COOKIE_SECURE = True",
-            ));
-        }
-        if self.cookie_samesite == SameSite::None && !self.cookie_secure {
-            return Err(Error::config(
-                "SESSION_COOKIE_SAMESITE",
-                "SameSite=None needs SESSION_COOKIE_SECURE = True (browsers drop it otherwise)",
-            ));
-        }
-        if self.cookie_partitioned && !self.cookie_secure {
-            return Err(Error::config(
-                "SESSION_COOKIE_PARTITIONED",
-                "a Partitioned cookie needs SESSION_COOKIE_SECURE = True",
-            ));
-        }
-        if !is_sql_identifier(&self.db_table) {
-            return Err(Error::config(
-                "SESSION_DB_TABLE",
-                format!(
-                    "{:?} is not a plain identifier ([A-Za-z_][A-Za-z0-9_]*, at most 63)",
-                    self.db_table
-                ),
-            ));
         }
         Ok(())
     }
@@ -425,7 +344,7 @@ impl FromStr for EngineKind {
             "signed_cookies" => Ok(Self::SignedCookies),
             "encrypted_cookies" => Ok(Self::EncryptedCookies),
             _ => Err(format!(
-                "unknown engine {value:?}; expected db, cache, cached_db, file, signed_cookies or encrypted_cookies"
+                "{value:?} is not an engine: give db, cache, cached_db, file, signed_cookies or encrypted_cookies"
             )),
         }
     }
@@ -560,13 +479,22 @@ impl fmt::Debug for Secret {
     }
 }
 
-fn parse<T: FromStr>(name: &str, value: &str) -> Result<T>
+/// One of our enums: its `FromStr` error is the whole sentence, value included.
+fn parse<T: FromStr<Err = String>>(name: &str, value: &str) -> Result<T> {
+    value.parse().map_err(|err| Error::config(name, err))
+}
+
+/// A whole number.
+fn parse_number<T: FromStr>(name: &str, value: &str) -> Result<T>
 where
     T::Err: fmt::Display,
 {
-    value
-        .parse()
-        .map_err(|err| Error::config(name, format!("{value:?}: {err}")))
+    value.parse().map_err(|err| {
+        Error::config(
+            name,
+            format!("{value:?} is not a whole number here ({err})"),
+        )
+    })
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool> {
@@ -584,18 +512,9 @@ fn optional(value: &str) -> Option<&str> {
     (!value.is_empty() && !value.eq_ignore_ascii_case("none")).then_some(value)
 }
 
-/// RFC 6265 token characters (what a cookie name may hold).
-fn is_cookie_token_byte(b: u8) -> bool {
-    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
-}
+mod validate;
 
-/// `[A-Za-z_][A-Za-z0-9_]*`, at most 63 bytes (PostgreSQL's limit): safe to splice into SQL.
-pub fn is_sql_identifier(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        && name.len() <= 63
-}
+pub use validate::is_sql_identifier;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! # session-db
 //!
-//! Django's default `db` session engine for [`sessions`](https://docs.rs/sessions), over sqlx
+//! Django's default `db` session engine for [`session-kit`](https://docs.rs/session-kit), over sqlx
 //! 0.8, in Django's own `django_session` table:
 //!
 //! | feature | database | URL |
@@ -39,6 +39,7 @@
     allow(unused, unreachable_code)
 )]
 
+mod failure;
 mod payload;
 mod schema;
 mod slack;
@@ -55,6 +56,7 @@ use session_core::{
 };
 use time::OffsetDateTime;
 
+pub use failure::DbError;
 use payload::{Expected, Payload};
 use schema::{Statements, check_table};
 pub use slack::DEFAULT_EXPIRY_SLACK;
@@ -117,6 +119,7 @@ pub struct DbBackendBuilder {
     acquire_timeout: Duration,
     payload: Payload,
     expiry_slack: Duration,
+    create_database: bool,
 }
 
 impl fmt::Debug for DbBackendBuilder {
@@ -159,6 +162,14 @@ impl DbBackendBuilder {
         self
     }
 
+    /// Whether a SQLite URL naming a file that does not exist creates it. Default: true; the
+    /// `sessions clearsessions` command says false, so a mistyped path is reported as
+    /// [`DbError::MissingDatabase`] instead of leaving an empty database behind.
+    pub fn create_database(mut self, create: bool) -> Self {
+        self.create_database = create;
+        self
+    }
+
     /// Pool size, when built from a URL. Default: [`DEFAULT_MAX_CONNECTIONS`].
     pub fn max_connections(mut self, max_connections: u32) -> Self {
         self.max_connections = max_connections;
@@ -188,9 +199,9 @@ impl DbBackendBuilder {
     /// database whose feature is off.
     pub async fn build(self) -> Result<DbBackend> {
         check_table(&self.table)?;
-        let pool = match self.source {
-            Source::Pool(pool) => pool,
-            Source::Url(url) => connect(&url, self.max_connections, self.acquire_timeout)?,
+        let pool = match &self.source {
+            Source::Pool(pool) => pool.clone(),
+            Source::Url(url) => connect(url, &self)?,
         };
         let sql = Statements::new(pool.dialect(), &self.table);
         Ok(DbBackend {
@@ -208,7 +219,8 @@ impl DbBackendBuilder {
 }
 
 /// A lazily connecting pool for `url`.
-fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<DbPool> {
+fn connect(url: &str, builder: &DbBackendBuilder) -> Result<DbPool> {
+    let (max_connections, acquire_timeout) = (builder.max_connections, builder.acquire_timeout);
     let bad_url = |reason: String| Error::config("SESSION_DATABASE_URL", reason);
     let scheme = url.split(':').next().unwrap_or_default();
     match scheme {
@@ -240,7 +252,7 @@ fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result
             let options: sqlx::sqlite::SqliteConnectOptions =
                 url.parse().map_err(|err| bad_url(format!("{err}")))?;
             let options = options
-                .create_if_missing(true)
+                .create_if_missing(builder.create_database)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(acquire_timeout);
@@ -295,6 +307,7 @@ impl DbBackend {
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             payload: Payload::Json,
             expiry_slack: DEFAULT_EXPIRY_SLACK,
+            create_database: true,
         }
     }
 

@@ -4,7 +4,7 @@
 //! with that database's pool and time type (PostgreSQL `timestamptz`, MySQL `datetime(6)` in
 //! UTC, SQLite text in Django's format).
 
-use session_core::{Error, Result};
+use session_core::Result;
 use sqlx::Row as _;
 use time::OffsetDateTime;
 
@@ -77,7 +77,7 @@ macro_rules! with_pool {
                 let $to_db = |at: OffsetDateTime| at;
                 let $from_db =
                     |row: &sqlx::postgres::PgRow, i: usize| row.try_get::<OffsetDateTime, _>(i);
-                let $fail = |err| Error::backend("postgres", err);
+                let $fail = |err| crate::failure::failed("postgres", err);
                 $body
             }
             #[cfg(feature = "mysql")]
@@ -90,7 +90,7 @@ macro_rules! with_pool {
                     row.try_get::<time::PrimitiveDateTime, _>(i)
                         .map(time::PrimitiveDateTime::assume_utc)
                 };
-                let $fail = |err| Error::backend("mysql", err);
+                let $fail = |err| crate::failure::failed("mysql", err);
                 $body
             }
             #[cfg(feature = "sqlite")]
@@ -102,7 +102,7 @@ macro_rules! with_pool {
                         sqlx::Error::Decode(format!("expire_date {text:?} is not a date").into())
                     })
                 };
-                let $fail = |err| Error::backend("sqlite", err);
+                let $fail = |err| crate::failure::failed("sqlite", err);
                 $body
             }
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]

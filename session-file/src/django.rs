@@ -27,13 +27,20 @@ pub(crate) struct DjangoFiles {
 }
 
 impl DjangoFiles {
+    fn cookie_age(&self) -> Option<time::Duration> {
+        time::Duration::try_from(self.cookie_age).ok()
+    }
+
     /// When a session with `expiry`, its file last modified at `modified`, dies.
-    fn deadline(&self, expiry: Expiry, modified: OffsetDateTime) -> OffsetDateTime {
+    fn deadline(&self, expiry: Expiry, modified: OffsetDateTime) -> Result<OffsetDateTime> {
         match expiry {
-            Expiry::At(at) => at,
-            Expiry::Seconds(seconds) => modified + time::Duration::seconds(seconds),
-            Expiry::Default | Expiry::BrowserClose => modified + self.cookie_age,
+            Expiry::At(at) => Some(at),
+            Expiry::Seconds(seconds) => modified.checked_add(time::Duration::seconds(seconds)),
+            Expiry::Default | Expiry::BrowserClose => {
+                self.cookie_age().and_then(|age| modified.checked_add(age))
+            }
         }
+        .ok_or(Error::ExpiryOutOfRange)
     }
 
     /// The modification time that makes [`deadline`](Self::deadline) give `expires_at` for a
@@ -43,13 +50,17 @@ impl DjangoFiles {
         expiry: Expiry,
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
-    ) -> SystemTime {
+    ) -> Result<SystemTime> {
         let modified = match expiry {
-            Expiry::At(_) => now,
-            Expiry::Seconds(seconds) => expires_at - time::Duration::seconds(seconds),
-            Expiry::Default | Expiry::BrowserClose => expires_at - self.cookie_age,
+            Expiry::At(_) => Some(now),
+            Expiry::Seconds(seconds) => expires_at.checked_sub(time::Duration::seconds(seconds)),
+            Expiry::Default | Expiry::BrowserClose => self
+                .cookie_age()
+                .and_then(|age| expires_at.checked_sub(age)),
         };
-        SystemTime::from(modified)
+        modified
+            .map(SystemTime::from)
+            .ok_or(Error::ExpiryOutOfRange)
     }
 
     /// `record` as a file: Django's `session_data`, the version it will have, and the
@@ -61,7 +72,7 @@ impl DjangoFiles {
     ) -> Result<(Vec<u8>, Version, SystemTime)> {
         let text = self.codec.encode(record, now)?;
         let version = Version::token(text.as_str());
-        let modified = self.modified_for(record.expiry, record.expires_at, now);
+        let modified = self.modified_for(record.expiry, record.expires_at, now)?;
         Ok((text.into_bytes(), version, modified))
     }
 
@@ -75,7 +86,7 @@ impl DjangoFiles {
         // contract loads what does not decode as absent, and the sweep removes it by its age.
         let text = std::str::from_utf8(bytes).map_err(Error::codec)?;
         let session = self.codec.decode(text)?;
-        let deadline = self.deadline(session.expiry, modified);
+        let deadline = self.deadline(session.expiry, modified)?;
         Ok((session, deadline))
     }
 }
@@ -182,7 +193,10 @@ impl SessionDir {
                     return Ok(false);
                 }
                 let file = fs::File::options().write(true).open(self.file_of(key))?;
-                file.set_modified(django.modified_for(session.expiry, expires_at, now))?;
+                let modified = django
+                    .modified_for(session.expiry, expires_at, now)
+                    .map_err(io::Error::other)?;
+                file.set_modified(modified)?;
                 Ok(true)
             })
             .map_err(failed)

@@ -9,8 +9,8 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use sessions::core::settings::EngineKind;
-use sessions::{Engine, Error, Settings};
+use session_kit::core::settings::EngineKind;
+use session_kit::{Engine, Error, Settings};
 
 /// Django's session management commands. Settings come from Django-named environment variables
 /// (SESSION_ENGINE, SESSION_DATABASE_URL, SESSION_DB_TABLE, SESSION_CACHE_URL, ...) or a TOML
@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("error: {}", sessions::core::error_chain(&err));
+            eprintln!("error: {}", session_kit::core::error_chain(&err));
             ExitCode::FAILURE
         }
     }

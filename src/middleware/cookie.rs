@@ -55,7 +55,7 @@ pub(crate) fn set(
         add("; expires=");
         add(http_date(
             &mut expires,
-            now + time::Duration::seconds(max_age),
+            now.saturating_add(time::Duration::seconds(max_age)),
         ));
     }
     if settings.cookie_httponly {

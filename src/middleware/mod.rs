@@ -202,14 +202,13 @@ async fn persist(
     };
     let fail = |err: &Error| match err {
         Error::Gone => config.gone_status,
-        err if err.is_transient() => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        err => crate::status_for(err),
     };
     if let Err(err) = written {
         if matches!(err, Error::Gone) {
             tracing::info!("session deleted during the request (logged out elsewhere); not saved");
         } else {
-            tracing::error!(error = %err, source = ?std::error::Error::source(&err), "session could not be saved");
+            tracing::error!(error = %session_core::error_chain(&err), "session could not be saved");
         }
         return Err(fail(&err));
     }

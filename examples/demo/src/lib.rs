@@ -7,7 +7,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use sessions::{Error, Expiry, Session, SessionLayer};
+use session_kit::core::error_chain;
+use session_kit::{Error, Expiry, Session, SessionLayer, status_for};
 
 /// Where the cart lives in the session.
 const CART: &str = "cart";
@@ -27,15 +28,23 @@ pub fn app(layer: SessionLayer, engine: &'static str) -> Router {
         .layer(layer)
 }
 
-/// A store failure as a response (the middleware logs and answers store errors itself; these
-/// are the ones the handler meets while loading).
+/// A session error as a response, with the status [`status_for`] gives it: the client's
+/// mistakes (an expiry out of range) are a 400 that says what is wrong; a store that is down is
+/// a 503, and the server's own failures a 500, both logged (the middleware logs and answers
+/// the errors of its own save step).
 fn failure(err: &Error) -> Response {
-    tracing::error!(error = %err, "session store failed");
-    (
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "session store unavailable",
-    )
-        .into_response()
+    let status = status_for(err);
+    if status.is_client_error() {
+        tracing::info!(error = %err, "request refused");
+        return (status, err.to_string()).into_response();
+    }
+    tracing::error!(error = %error_chain(err), "session operation failed");
+    let body = if status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+        "session store unavailable; try again later"
+    } else {
+        "internal error"
+    };
+    (status, body).into_response()
 }
 
 fn back() -> Response {
@@ -134,7 +143,7 @@ async fn session_json(session: Session) -> Response {
         Ok::<_, Error>(json!({
             "session": *data,
             "expiry_age": session.get_expiry_age().await?,
-            "expiry_date": sessions::core::datetime::format_iso(session.get_expiry_date().await?),
+            "expiry_date": session_kit::core::datetime::format_iso(session.get_expiry_date().await?),
             "expire_at_browser_close": session.get_expire_at_browser_close().await?,
         }))
     }
@@ -148,7 +157,7 @@ async fn home(session: Session, engine: &'static str) -> Response {
         let user: Option<String> = session.get(USER).await?;
         let items = session.items().await?;
         let age = session.get_expiry_age().await?;
-        let date = sessions::core::datetime::format_iso(session.get_expiry_date().await?);
+        let date = session_kit::core::datetime::format_iso(session.get_expiry_date().await?);
         let at_close = session.get_expire_at_browser_close().await?;
         Ok::<_, Error>(page(
             engine,

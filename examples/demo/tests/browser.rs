@@ -23,7 +23,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use session_conformance::Unavailable;
 use session_conformance::services::skip_or_fail;
-use sessions::{Engine, SessionLayer, SessionStore, Settings};
+use session_kit::{Engine, SessionLayer, SessionStore, Settings};
 
 const WHOLE_TEST: Duration = Duration::from_secs(180);
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use sessions::{MokaBackend, SessionLayer, SessionStore, Settings};
+use session_kit::{MokaBackend, SessionLayer, SessionStore, Settings};
 use tower::ServiceExt;
 
 fn site() -> Router {

@@ -209,3 +209,116 @@ fn identifiers() {
         assert!(!is_sql_identifier(bad), "{bad:?}");
     }
 }
+
+/// Settings that used to pass start-up and then fail every request (a panic in the expiry
+/// arithmetic, a 500 for a header that cannot be sent, or an attribute sent as given).
+#[test]
+fn values_that_broke_every_request_fail_at_start_up() {
+    let cases: &[(&str, &str)] = &[
+        ("SESSION_COOKIE_AGE", "253402300799"),
+        ("SESSION_COOKIE_AGE", "-1"),
+        ("SESSION_ABSOLUTE_AGE", "9223372036854775807"),
+        ("SESSION_ABSOLUTE_AGE", "0"),
+        ("SESSION_COOKIE_PATH", "/a\nb"),
+        ("SESSION_COOKIE_PATH", "/a\r\nSet-Cookie: x=y"),
+        ("SESSION_COOKIE_PATH", "/a\u{1}"),
+        ("SESSION_COOKIE_PATH", "/a\u{7f}"),
+        ("SESSION_COOKIE_PATH", "/caf\u{e9}"),
+        ("SESSION_COOKIE_PATH", "/a b"),
+        ("SESSION_COOKIE_PATH", "relative"),
+        ("SESSION_COOKIE_DOMAIN", "exam\nple.com"),
+        ("SESSION_COOKIE_DOMAIN", "exa\u{1}mple.com"),
+        ("SESSION_COOKIE_DOMAIN", "exa\u{7f}mple.com"),
+        ("SESSION_COOKIE_DOMAIN", "b\u{fc}cher.example"),
+        ("SESSION_COOKIE_DOMAIN", "a=b"),
+        ("SESSION_COOKIE_DOMAIN", "a..b"),
+        ("SESSION_COOKIE_DOMAIN", "."),
+    ];
+    for (setting, value) in cases {
+        let err = from(&[(setting, value)]).unwrap_err();
+        assert!(
+            matches!(&err, Error::Config { setting: named, .. } if named == setting),
+            "{setting}={value:?}: {err}"
+        );
+    }
+    for (setting, value) in [
+        ("SESSION_COOKIE_AGE", "31557600000"),
+        ("SESSION_COOKIE_AGE", "0"),
+        ("SESSION_ABSOLUTE_AGE", "31557600000"),
+        ("SESSION_COOKIE_PATH", "/app/%C3%A9/"),
+        ("SESSION_COOKIE_DOMAIN", ".example.com"),
+        ("SESSION_COOKIE_DOMAIN", "xn--bcher-kva.example"),
+        ("SESSION_COOKIE_DOMAIN", "127.0.0.1"),
+    ] {
+        assert!(from(&[(setting, value)]).is_ok(), "{setting}={value:?}");
+    }
+}
+
+#[test]
+fn a_config_error_names_the_setting_and_the_fix_once() {
+    let err = from(&[("SESSION_COOKIE_AGE", "253402300799")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid setting SESSION_COOKIE_AGE: 253402300799 is out of range: give seconds from 0 \
+         to 31557600000 (1,000 years)"
+    );
+}
+
+#[test]
+fn a_weak_secret_key_is_warned_about_when_an_engine_signs() {
+    let weak = [
+        "a",
+        "short-but-varied-0123456789",
+        "ababababababababababababababababababababababababababababab",
+        "django-insecure-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
+    ];
+    for key in weak {
+        let settings = from(&[("SESSION_ENGINE", "signed_cookies"), ("SECRET_KEY", key)]).unwrap();
+        let warnings = settings.warnings();
+        assert_eq!(warnings.len(), 1, "{key:?}: {warnings:?}");
+        assert!(
+            warnings[0].starts_with("SECRET_KEY is weak"),
+            "{warnings:?}"
+        );
+        if key.len() > 1 {
+            assert!(!warnings[0].contains(key), "the key itself is never shown");
+        }
+    }
+    let strong = "v8#Lq2!xR9zT@4mWcN7pK0sJ&fH3yB6dG1eA5uQ$iO*lZ^rX-tV+nM=wE";
+    let settings = from(&[("SESSION_ENGINE", "signed_cookies"), ("SECRET_KEY", strong)]).unwrap();
+    assert_eq!(settings.warnings(), Vec::<String>::new());
+    // The db engine with our codec never signs: nothing to warn about.
+    let settings = from(&[("SECRET_KEY", "a")]).unwrap();
+    assert_eq!(settings.warnings(), Vec::<String>::new());
+    let settings = from(&[("SESSION_CODEC", "django"), ("SECRET_KEY", "a")]).unwrap();
+    assert_eq!(settings.warnings().len(), 1);
+}
+
+#[test]
+fn settings_the_engine_ignores_are_warned_about() {
+    let settings = from(&[("SESSION_CACHE_URL", "redis://127.0.0.1:6379")]).unwrap();
+    assert_eq!(
+        settings.warnings(),
+        [
+            "SESSION_CACHE_URL is set but SESSION_ENGINE=db ignores it; set SESSION_ENGINE to the \
+          engine you meant, or remove SESSION_CACHE_URL"
+        ]
+    );
+    let settings = from(&[
+        ("SESSION_ENGINE", "cached_db"),
+        ("SESSION_CACHE_URL", "redis://127.0.0.1:6379"),
+        ("SESSION_DATABASE_URL", "postgres://localhost/test"),
+    ])
+    .unwrap();
+    assert_eq!(settings.warnings(), Vec::<String>::new());
+    let settings = from(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_FILE_PATH", "/tmp"),
+        ("SESSION_DATABASE_URL", "postgres://localhost/test"),
+    ])
+    .unwrap();
+    let warnings = settings.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with("SESSION_DATABASE_URL is set but SESSION_ENGINE=cache"));
+    assert!(warnings[1].starts_with("SESSION_FILE_PATH is set but SESSION_ENGINE=cache"));
+}
