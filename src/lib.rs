@@ -1,4 +1,12 @@
-#![doc = include_str!("../README.md")]
+// The guide is the README; its quick start is an axum app, so it is compiled (and doctested)
+// with the `axum` feature, as docs.rs and `scripts/test` build it.
+#![cfg_attr(feature = "axum", doc = include_str!("../README.md"))]
+#![cfg_attr(
+    not(feature = "axum"),
+    doc = "Django's session framework for Rust. The guide (the README, with its quick start) is \
+           part of these docs when they are built with the `axum` feature, as on docs.rs."
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod engine;
 mod middleware;

@@ -95,3 +95,34 @@ fn bad_usage_and_bad_settings_are_clear() {
         "{stderr}"
     );
 }
+
+/// `clearsessions` on a database nobody migrated says to run `migrate`, once, and leaves no
+/// empty database file behind.
+#[test]
+fn clearsessions_before_migrate_says_to_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never-migrated.sqlite3");
+    let url = format!("sqlite://{}", path.display());
+    let out = sessions_command(&url)
+        .arg("clearsessions")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("run `sessions migrate`"), "{stderr}");
+    assert!(!path.exists(), "clearsessions created the database");
+
+    // An existing (empty) database without the table: the advice, and the driver's cause once.
+    std::fs::File::create(&path).unwrap();
+    let out = sessions_command(&url)
+        .arg("clearsessions")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the sessions table does not exist"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("no such table").count(), 1, "{stderr}");
+}

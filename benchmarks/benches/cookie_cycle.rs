@@ -73,7 +73,7 @@ impl<C: CookieCodec> Candidate for Ours<C> {
             Expiry::Default,
             time::OffsetDateTime::now_utc(),
             &ExpiryPolicy::default(),
-        );
+        ).expect("a record");
         let stored = self.backend.create(record).await.unwrap();
         let loaded = self.backend.load(&stored.key).await.unwrap().unwrap();
         assert_eq!(loaded.data.len(), 7);

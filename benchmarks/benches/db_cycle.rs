@@ -30,7 +30,7 @@ fn record(now: OffsetDateTime) -> Record {
         Expiry::Default,
         now,
         &ExpiryPolicy::default(),
-    )
+    ).expect("a record")
 }
 
 // ----- the limit: raw sqlx, the same statements and JSON work ---------------------------------

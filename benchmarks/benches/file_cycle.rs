@@ -156,7 +156,7 @@ async fn fill(backend: &FileBackend, count: usize, expired_only: bool) {
                     Expiry::Default
                 };
                 backend
-                    .create(Record::new(session_data(), expiry, now, &policy))
+                    .create(Record::new(session_data(), expiry, now, &policy).expect("a record"))
                     .await
                     .unwrap();
             }

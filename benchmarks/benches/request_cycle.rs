@@ -29,7 +29,7 @@ fn record(now: OffsetDateTime) -> Record {
         Expiry::Default,
         now,
         &ExpiryPolicy::default(),
-    )
+    ).expect("a record")
 }
 
 fn keys() -> Vec<SessionKey> {

@@ -32,7 +32,7 @@
 //!     async fn touch(&self, key: &SessionKey, at: OffsetDateTime) -> Result<()> {
 //!         self.inner.touch(key, at).await
 //!     }
-//!     async fn delete(&self, key: &SessionKey) -> Result<()> { self.inner.delete(key).await }
+//!     async fn delete(&self, key: &SessionKey) -> Result<bool> { self.inner.delete(key).await }
 //!     async fn exists(&self, key: &SessionKey) -> Result<bool> { self.inner.exists(key).await }
 //!     async fn clear_expired(&self) -> Result<u64> { self.inner.clear_expired().await }
 //!     fn capabilities(&self) -> Capabilities { self.inner.capabilities() }
@@ -63,6 +63,7 @@
 //! [`Backend`]: session_core::Backend
 //! [`Capabilities`]: session_core::Capabilities
 //! [`KeyGenerator`]: session_core::KeyGenerator
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cases;
 mod context;

@@ -48,6 +48,8 @@ macro_rules! conformance_tests {
             contract::touch_of_missing_or_expired_is_gone,
             contract::cycle_keeps_data_and_kills_old_key,
             contract::cycle_never_takes_a_live_key,
+            contract::cycle_of_a_dead_key_is_gone_and_leaves_nothing,
+            contract::concurrent_cycles_of_one_key_leave_one_session,
             contract::delete_is_idempotent_and_targeted,
             contract::exists_tracks_liveness,
             contract::expiry_boundary_is_exact,

@@ -234,10 +234,10 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
         Ok(stored)
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.store.delete(key).await?;
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        let deleted = self.store.delete(key).await?;
         self.cache_forget(key).await;
-        Ok(())
+        Ok(deleted)
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {

@@ -23,6 +23,7 @@
 //! session.save().await?;
 //! # Ok(()) }
 //! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cached;
 #[cfg(feature = "moka")]

@@ -298,16 +298,17 @@ impl Backend for MokaBackend {
         })
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
-        let removed = self
-            .cache
-            .entry(key.clone())
-            .and_compute_with(|_| Op::Remove);
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        let mut held = false;
+        let removed = self.cache.entry(key.clone()).and_compute_with(|entry| {
+            held = entry.is_some_and(|entry| entry.value().lock().record.is_some());
+            Op::Remove
+        });
         if let CompResult::Removed(entry) = removed {
             // A save holding this slot from before the removal now finds nothing: Gone.
             entry.into_value().lock().record = None;
         }
-        Ok(())
+        Ok(held)
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {

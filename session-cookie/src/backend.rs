@@ -286,8 +286,8 @@ impl<C: CookieCodec> Backend for CookieBackend<C> {
     }
 
     /// Nothing on the server to delete; the middleware deletes the cookie.
-    async fn delete(&self, _key: &SessionKey) -> Result<()> {
-        Ok(())
+    async fn delete(&self, _key: &SessionKey) -> Result<bool> {
+        Ok(false)
     }
 
     /// Always false, as Django's: there is no store to look in.

@@ -15,6 +15,7 @@
 //! (a [`Keyring`](session_core::signing::Keyring)), and a cookie opened with a fallback is
 //! sealed with the current key at its next save. Both refuse a cookie older than
 //! `SESSION_COOKIE_AGE` and, unlike Django's, one past its own `set_expiry`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod encrypted;

@@ -78,16 +78,30 @@ pub trait Backend: Send + Sync + Debug {
         Err(Error::Conflict)
     }
 
-    /// Stores `record` under a new key, then deletes `old`: the data survives, the old key is
-    /// dead. A failure before the delete leaves the user logged in under the old key.
+    /// Stores `record` under a new key and deletes `old`: the data survives, the old key is
+    /// dead.
+    ///
+    /// # Behavior
+    /// - `old` must still hold a record: when it does not (logged out, or cycled by a
+    ///   concurrent request), [`Error::Gone`], and no new record is left behind. Of many
+    ///   concurrent cycles of one key, exactly one succeeds, so a login raced twenty times
+    ///   leaves one session, not twenty.
+    /// - A failure before the delete leaves the user logged in under the old key.
+    /// - The default creates, then deletes `old`, and removes what it created when that delete
+    ///   found nothing; engines with transactions do it in one.
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         let stored = self.create(record).await?;
-        self.delete(old).await?;
-        Ok(stored)
+        if self.delete(old).await? {
+            Ok(stored)
+        } else {
+            self.delete(&stored.key).await?;
+            Err(Error::Gone)
+        }
     }
 
-    /// Deletes the record under `key`. Idempotent: deleting nothing is `Ok`.
-    async fn delete(&self, key: &SessionKey) -> Result<()>;
+    /// Deletes the record under `key`; true when there was one to delete (live, or expired and
+    /// not yet cleared). Idempotent: deleting nothing is `Ok(false)`.
+    async fn delete(&self, key: &SessionKey) -> Result<bool>;
 
     /// True when a live record is under `key`.
     async fn exists(&self, key: &SessionKey) -> Result<bool>;
@@ -187,7 +201,7 @@ impl<B: Backend + ?Sized> Backend for Arc<B> {
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         (**self).cycle(old, record).await
     }
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
         (**self).delete(key).await
     }
     async fn exists(&self, key: &SessionKey) -> Result<bool> {

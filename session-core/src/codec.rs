@@ -34,7 +34,7 @@ const VERSION: &str = "_session_version";
 ///
 /// let mut data = Data::new();
 /// data.insert("cart".into(), serde_json::json!(["apple"]));
-/// let record = Record::new(data, Expiry::Seconds(3600), datetime!(2023-11-14 22:13:20 UTC), &ExpiryPolicy::default());
+/// let record = Record::new(data, Expiry::Seconds(3600), datetime!(2023-11-14 22:13:20 UTC), &ExpiryPolicy::default())?;
 /// let bytes = JsonCodec.encode(&record)?;
 /// assert!(bytes.starts_with(br#"{"cart":["apple"],"_session_expiry":3600,"#));
 /// assert_eq!(JsonCodec.decode(&bytes)?, record);

@@ -45,6 +45,7 @@
 //! |---|---|
 //! | `test-util` | `MockClock` and `KeyGenerator::scripted`, for tests and the conformance suite |
 //! | `axum` | `Session` as an axum extractor (`FromRequestParts`) |
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 mod backend;

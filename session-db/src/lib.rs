@@ -32,7 +32,7 @@
 //! let store = SessionStore::new(Arc::new(backend));
 //! # Ok(()) }
 //! ```
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Without a database feature nothing can be connected: the code compiles, unused.
 #![cfg_attr(
     not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
@@ -500,10 +500,10 @@ impl Backend for DbBackend {
         ))
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
         match key.django_syntax() {
             Ok(key) => self.inner.pool.delete(&self.inner.sql, key).await,
-            Err(_) => Ok(()), // nothing can be stored under it
+            Err(_) => Ok(false), // nothing can be stored under it
         }
     }
 

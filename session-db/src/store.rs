@@ -233,13 +233,14 @@ impl DbPool {
         })
     }
 
-    pub(crate) async fn delete(&self, sql: &Statements, key: &str) -> Result<()> {
+    /// Deletes the row of `key`; true when there was one.
+    pub(crate) async fn delete(&self, sql: &Statements, key: &str) -> Result<bool> {
         with_pool!(self, |pool, _to_db, _from_db, fail| {
             sqlx::query(&sql.delete)
                 .bind(key)
                 .execute(pool)
                 .await
-                .map(drop)
+                .map(|done| done.rows_affected() > 0)
                 .map_err(fail)
         })
     }
@@ -268,8 +269,9 @@ impl DbPool {
         })
     }
 
-    /// In one transaction: inserts under `new_key`, then deletes `old`. False (nothing done)
-    /// when `new_key` is taken.
+    /// In one transaction: inserts under `new_key`, then deletes `old`. `Ok(false)` (nothing
+    /// done) when `new_key` is taken; [`Error::Gone`](session_core::Error::Gone) (nothing done)
+    /// when `old` holds no row: a concurrent cycle or a logout got there first.
     pub(crate) async fn cycle(
         &self,
         sql: &Statements,
@@ -292,11 +294,16 @@ impl DbPool {
                 tx.rollback().await.map_err(fail)?;
                 return Ok(false);
             }
-            sqlx::query(&sql.delete)
+            let deleted = sqlx::query(&sql.delete)
                 .bind(old)
                 .execute(&mut *tx)
                 .await
-                .map_err(fail)?;
+                .map_err(fail)?
+                .rows_affected();
+            if deleted == 0 {
+                tx.rollback().await.map_err(fail)?;
+                return Err(session_core::Error::Gone);
+            }
             tx.commit().await.map_err(fail)?;
             Ok(true)
         })

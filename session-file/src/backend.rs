@@ -365,9 +365,9 @@ impl Backend for FileBackend {
         }
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
         let Ok(key) = key.django_syntax() else {
-            return Ok(()); // nothing can be stored under such a key
+            return Ok(false); // nothing can be stored under such a key
         };
         let key = key.to_owned();
         self.blocking(move |dir| dir.delete(&key)).await

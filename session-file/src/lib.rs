@@ -13,6 +13,7 @@
 //!
 //! See [`FileBackend`]. Each file holds the [framed](session_core::codec::framed) record:
 //! `<version>:<expires µs>:<JSON record>`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backend;
 mod dir;

@@ -132,10 +132,8 @@ impl SessionDir {
     }
 
     /// Removes the file of `key`, if any.
-    pub(crate) fn delete(&self, key: &str) -> Result<()> {
-        self.locks
-            .with(key, || self.remove(key).map(drop))
-            .map_err(failed)
+    pub(crate) fn delete(&self, key: &str) -> Result<bool> {
+        self.locks.with(key, || self.remove(key)).map_err(failed)
     }
 
     /// Writes `bytes` as the file of `key`, whatever is there.

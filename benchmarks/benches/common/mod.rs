@@ -51,7 +51,7 @@ impl<B: session_core::Backend> Engine<B> {
                 session_core::Expiry::Default,
                 now,
                 &policy,
-            );
+            ).expect("a record");
             keys.push(backend.create(record).await.unwrap().key);
         }
         Self { backend, keys }
@@ -69,7 +69,7 @@ impl<B: session_core::Backend + 'static> Candidate for Engine<B> {
             record.renew(
                 time::OffsetDateTime::now_utc(),
                 &session_core::ExpiryPolicy::default(),
-            );
+            ).expect("a record");
             match self.backend.save(key, record).await {
                 Ok(_) => return,
                 Err(session_core::Error::Conflict) => continue,

@@ -60,6 +60,7 @@ pub(crate) async fn db_backend(
     service: &'static str,
     codec: Codec,
 ) -> std::result::Result<DbBackend, Unavailable> {
+    session_conformance::services::reachable(service, &url)?;
     let mut builder = DbBackend::builder(url);
     if codec == Codec::Django {
         let keys = session_core::signing::Keyring::new(

@@ -36,6 +36,7 @@ pub(crate) async fn redis_backend(
     if urls.is_empty() {
         return Err(Unavailable::new(service, "no URL configured"));
     }
+    session_conformance::services::reachable(service, urls)?;
     let backend = RedisBackend::builder(urls)
         .key_prefix(prefix)
         .clock(ctx.clock.shared())

@@ -38,7 +38,7 @@ impl SessionCache for RedisBackend {
     }
 
     async fn invalidate(&self, key: &SessionKey) -> Result<()> {
-        crate::Backend::delete(self, key).await
+        crate::Backend::delete(self, key).await.map(drop)
     }
 
     async fn forget(&self, key: &SessionKey) -> Result<()> {

@@ -270,10 +270,10 @@ impl Backend for DjangoRedisBackend {
         if moved { Ok(()) } else { Err(Error::Gone) }
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
         match self.redis_key(key) {
             Ok(redis_key) => self.redis.del(redis_key).await,
-            Err(_) => Ok(()), // nothing can be stored under such a key
+            Err(_) => Ok(false), // nothing can be stored under such a key
         }
     }
 

@@ -139,9 +139,10 @@ impl<S: Backend + 'static> Backend for DjangoCachedDb<S> {
 
     /// Deletes the row, then buries the cached copy (a tombstone for a minute, so a save or a
     /// read racing the delete cannot cache the session again).
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.store.delete(key).await?;
-        self.cache.bury(key).await
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        let deleted = self.store.delete(key).await?;
+        self.cache.bury(key).await?;
+        Ok(deleted)
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {

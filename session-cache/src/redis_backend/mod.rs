@@ -322,12 +322,15 @@ impl RedisBackend {
     }
 
     /// `DEL redis_key`.
-    async fn del(&self, redis_key: String) -> Result<()> {
-        self.run(Retry::Once, |mut conn| {
-            let redis_key = redis_key.clone();
-            async move { conn.del::<_, ()>(redis_key).await }
-        })
-        .await
+    /// `DEL`; true when the key was there.
+    async fn del(&self, redis_key: String) -> Result<bool> {
+        let removed: u64 = self
+            .run(Retry::Once, |mut conn| {
+                let redis_key = redis_key.clone();
+                async move { conn.del(redis_key).await }
+            })
+            .await?;
+        Ok(removed > 0)
     }
 
     /// Stores `bytes` for `ttl` ms under a fresh key (`SET NX PX`, drawing again while the key
@@ -557,10 +560,10 @@ impl Backend for RedisBackend {
         }
     }
 
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
         match self.redis_key(key) {
             Ok(redis_key) => self.del(redis_key).await,
-            Err(_) => Ok(()), // nothing can be stored under such a key
+            Err(_) => Ok(false), // nothing can be stored under such a key
         }
     }
 

@@ -15,7 +15,7 @@
 //! use time::macros::datetime;
 //!
 //! let now = datetime!(2023-11-14 22:13:20 UTC);
-//! let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default());
+//! let record = Record::new(Data::new(), Expiry::Seconds(60), now, &ExpiryPolicy::default())?;
 //! let bytes = framed::encode(&record, 3)?;
 //! assert_eq!(bytes, b"3:1700000060000000:1700000000000000:1700000000000000:{\"_session_expiry\":60}");
 //! let header = framed::parse(&bytes).ok_or(session_core::Error::codec("no header"))?;

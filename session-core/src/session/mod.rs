@@ -35,6 +35,11 @@ pub const TEST_COOKIE_VALUE: &str = "worked";
 /// Every change is also logged, so that when another request saved the same session in the
 /// meantime, `save` reloads it, re-applies this request's changes (re-running
 /// [`modify`](Session::modify) closures on the fresh values) and saves again: no lost updates.
+///
+/// In an axum handler, take it as an argument (`async fn handler(session: Session)`) behind
+/// the facade's `SessionLayer`. That extractor needs the **`axum` feature** (of `session-kit`,
+/// or of `session-core`); without it, axum only reports that the handler's arguments do not
+/// implement `FromRequestParts`.
 #[derive(Clone)]
 pub struct Session {
     shared: Arc<Shared>,
@@ -537,7 +542,7 @@ impl Session {
             state.key.take()
         };
         match key {
-            Some(key) => self.shared.store.parts.backend.delete(&key).await,
+            Some(key) => self.shared.store.parts.backend.delete(&key).await.map(drop),
             None => Ok(()),
         }
     }
@@ -546,7 +551,9 @@ impl Session {
     /// old record. Loads first, so an unread session keeps its data (Django #28066).
     ///
     /// # Errors
-    /// Store errors; on failure the session keeps its old key.
+    /// [`Error::Gone`] when the old key no longer holds a record (a logout, or a concurrent
+    /// `cycle_key` of the same session, got there first): nothing new is stored. Store errors;
+    /// on failure the session keeps its old key.
     pub async fn cycle_key(&self) -> Result<()> {
         let (old, record, logged) = {
             let mut state = self.loaded().await?;

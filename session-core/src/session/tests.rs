@@ -46,9 +46,8 @@ impl Backend for MapBackend {
             version,
         })
     }
-    async fn delete(&self, key: &SessionKey) -> Result<()> {
-        self.map().remove(key);
-        Ok(())
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        Ok(self.map().remove(key).is_some())
     }
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
         Ok(self.map().contains_key(key))
