@@ -1,3 +1,5 @@
+//! A visit counter in the session: the smallest axum app with sessions.
+
 use std::sync::Arc;
 
 use axum::{Router, http::StatusCode, routing::get};
@@ -26,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/", get(visits))
         .layer(SessionLayer::new(store, &settings)?);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    println!("listening on http://127.0.0.1:3000");
+    eprintln!("listening on http://127.0.0.1:3000");
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 /// |---|---|---|---|
 /// | `db` (default) | [`DbBackend`](session_db::DbBackend) | `SESSION_DATABASE_URL`, `SESSION_DB_TABLE`, `SESSION_DB_EXPIRY_SLACK` | `sqlite` (default), `postgres`, `mysql` (by URL scheme) |
 /// | `cache` with `SESSION_CACHE_URL=memory://` | [`MokaBackend`](session_cache::MokaBackend) | — | `moka` (default) |
-/// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | [`RedisBackend`](session_cache::RedisBackend) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
+/// | `cache` with `SESSION_CACHE_URL=redis://…` (several, comma-separated: a Redis Cluster) | `RedisBackend` (feature `redis`) | `SESSION_CACHE_KEY_PREFIX` | `redis` |
 /// | `cached_db` | [`CachedBackend`](session_cache::CachedBackend): the cache of `SESSION_CACHE_URL` in front of the db engine | both of the above | `moka` or `redis`, and a db feature |
 /// | `file` | [`FileBackend`](session_file::FileBackend): `<cookie name><key>` files | `SESSION_FILE_PATH` (default: the system temporary directory), `SESSION_COOKIE_NAME`, `SESSION_COOKIE_AGE` (age of unreadable files) | `file` (default) |
 /// | `signed_cookies` | [`SignedCookieBackend`](session_cookie::SignedCookieBackend): Django's signed cookie | `SECRET_KEY`, `SECRET_KEY_FALLBACKS`, `SESSION_COOKIE_AGE`, `SESSION_COOKIE_COMPRESS_FROM` | `cookie` (default) |

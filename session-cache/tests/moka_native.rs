@@ -1,6 +1,9 @@
 //! What the conformance suite cannot see with its mock clock: moka's own eviction, on real
 //! time and a real capacity bound.
 
+// Test helpers fail the test by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

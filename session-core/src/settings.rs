@@ -258,7 +258,7 @@ impl Settings {
             "SESSION_CACHE_KEY_PREFIX" => self.cache_key_prefix = value.into(),
             "SESSION_DJANGO_CACHE_KEY_PREFIX" => self.django_cache_key_prefix = value.into(),
             "SESSION_DJANGO_CACHE_VERSION" => {
-                self.django_cache_version = parse_number(name, value)?
+                self.django_cache_version = parse_number(name, value)?;
             }
             "SECRET_KEY" => self.secret_key = Secret::new(value),
             "SECRET_KEY_FALLBACKS" => {
@@ -271,7 +271,7 @@ impl Settings {
             }
             "SESSION_CODEC" => self.codec = parse(name, value)?,
             "SESSION_COOKIE_COMPRESS_FROM" => {
-                self.cookie_compress_from = parse_number(name, value)?
+                self.cookie_compress_from = parse_number(name, value)?;
             }
             "SESSION_DB_EXPIRY_SLACK" => self.db_expiry_slack = parse_number(name, value)?,
             _ => return Err(Error::config(name, "unknown setting")),

@@ -463,12 +463,11 @@ impl Session {
         let state = self.loaded().await?;
         let loaded = state.loaded();
         let created = loaded.created_at.unwrap_or(now);
-        Ok(self
-            .shared
+        self.shared
             .store
             .parts
             .policy
-            .capped_age(loaded.expiry, created, now)?)
+            .capped_age(loaded.expiry, created, now)
     }
 
     /// Django's `get_expiry_date()`: when the session expires if saved now (the absolute cap
@@ -481,12 +480,11 @@ impl Session {
         let state = self.loaded().await?;
         let loaded = state.loaded();
         let created = loaded.created_at.unwrap_or(now);
-        Ok(self
-            .shared
+        self.shared
             .store
             .parts
             .policy
-            .deadline(loaded.expiry, created, now)?)
+            .deadline(loaded.expiry, created, now)
     }
 
     /// Django's `get_expire_at_browser_close()`.
