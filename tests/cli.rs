@@ -17,6 +17,16 @@ fn sessions_command(database_url: &str) -> Command {
     command
 }
 
+/// `clearsessions` on `database_url`, which must fail with exit code 1; its stderr.
+fn failed_clearsessions(database_url: &str) -> String {
+    let out = sessions_command(database_url)
+        .arg("clearsessions")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[tokio::test]
 async fn migrate_then_clearsessions_removes_only_the_expired() {
     let path = std::env::temp_dir().join(format!("sessions-cli-{}.sqlite3", std::process::id()));
@@ -84,12 +94,7 @@ fn bad_usage_and_bad_settings_are_clear() {
             .to_lowercase()
             .contains("usage: sessions")
     );
-    let out = sessions_command("oracle://nowhere")
-        .arg("clearsessions")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = failed_clearsessions("oracle://nowhere");
     assert!(
         stderr.contains("SESSION_DATABASE_URL") && stderr.contains("oracle"),
         "{stderr}"
@@ -103,23 +108,13 @@ fn clearsessions_before_migrate_says_to_migrate() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("never-migrated.sqlite3");
     let url = format!("sqlite://{}", path.display());
-    let out = sessions_command(&url)
-        .arg("clearsessions")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = failed_clearsessions(&url);
     assert!(stderr.contains("run `sessions migrate`"), "{stderr}");
     assert!(!path.exists(), "clearsessions created the database");
 
     // An existing (empty) database without the table: the advice, and the driver's cause once.
     std::fs::File::create(&path).unwrap();
-    let out = sessions_command(&url)
-        .arg("clearsessions")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = failed_clearsessions(&url);
     assert!(
         stderr.contains("the sessions table does not exist"),
         "{stderr}"
