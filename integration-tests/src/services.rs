@@ -198,11 +198,10 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_port_is_unavailable_at_once() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .unwrap();
+    fn a_closed_port_is_unavailable_at_once() -> std::io::Result<()> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let url = format!("postgres://postgres@127.0.0.1:{port}/test");
         let err = reachable("postgres", &url).unwrap_err();
         assert_eq!(err.service, "postgres");
@@ -211,5 +210,6 @@ mod tests {
             "{}",
             err.reason
         );
+        Ok(())
     }
 }

@@ -226,23 +226,22 @@ mod tests {
     }
 
     #[test]
-    fn renew_moves_idle_expiry_but_not_the_cap() {
+    fn renew_moves_idle_expiry_but_not_the_cap() -> crate::Result<()> {
         let policy = ExpiryPolicy {
             absolute_age: Some(100),
             ..ExpiryPolicy::default()
         };
         let start = datetime!(2023-11-14 22:13:20 UTC);
-        let mut record = Record::new(Data::new(), Expiry::Seconds(30), start, &policy).unwrap();
+        let mut record = Record::new(Data::new(), Expiry::Seconds(30), start, &policy)?;
         assert_eq!(record.expires_at, start + time::Duration::seconds(30));
-        record
-            .renew(start + time::Duration::seconds(80), &policy)
-            .unwrap();
+        record.renew(start + time::Duration::seconds(80), &policy)?;
         assert_eq!(record.expires_at, start + time::Duration::seconds(100));
         assert_eq!(record.created_at, start);
+        Ok(())
     }
 
     #[test]
-    fn debug_hides_values() {
+    fn debug_hides_values() -> crate::Result<()> {
         let mut data = Data::new();
         data.insert("token".into(), Value::from("hunter2"));
         let record = Record::new(
@@ -250,10 +249,10 @@ mod tests {
             Expiry::Default,
             datetime!(2023-11-14 22:13:20 UTC),
             &ExpiryPolicy::default(),
-        )
-        .unwrap();
+        )?;
         let debug = format!("{record:?}");
         assert!(debug.contains("token") && !debug.contains("hunter2"));
+        Ok(())
     }
 
     #[test]

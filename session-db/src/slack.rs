@@ -61,16 +61,20 @@ pub(crate) fn keeps_deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use session_core::{Data, Expiry, ExpiryPolicy};
+    use session_core::{Data, Expiry};
     use time::macros::datetime;
 
     fn loaded(key: &SessionKey, stored: OffsetDateTime, expires_at: OffsetDateTime) -> Record {
         let now = datetime!(2030-01-01 00:00 UTC);
-        let mut record =
-            Record::new(Data::new(), Expiry::Default, now, &ExpiryPolicy::default()).unwrap();
-        record.expires_at = expires_at;
-        record.handle = Some(handle(key, stored));
-        record
+        Record {
+            data: std::sync::Arc::new(Data::new()),
+            expiry: Expiry::Default,
+            created_at: now,
+            modified_at: now,
+            expires_at,
+            version: session_core::Version::INITIAL,
+            handle: Some(handle(key, stored)),
+        }
     }
 
     #[test]
