@@ -6,6 +6,7 @@
 
 pub mod concurrency;
 pub mod contract;
+pub mod cycle;
 pub mod expiry;
 pub mod lifecycle;
 pub mod payload;
