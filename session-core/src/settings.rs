@@ -447,38 +447,6 @@ impl<'de> Deserialize<'de> for CodecKind {
     }
 }
 
-/// A secret (`SECRET_KEY`), never shown by `Debug`.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    /// The secret itself. Keep it out of logs.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// True when no secret is set.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            f.write_str("Secret(<empty>)")
-        } else {
-            f.write_str("Secret(<redacted>)")
-        }
-    }
-}
-
 /// One of our enums: its `FromStr` error is the whole sentence, value included.
 fn parse<T: FromStr<Err = String>>(name: &str, value: &str) -> Result<T> {
     value.parse().map_err(|err| Error::config(name, err))
@@ -512,7 +480,10 @@ fn optional(value: &str) -> Option<&str> {
     (!value.is_empty() && !value.eq_ignore_ascii_case("none")).then_some(value)
 }
 
+mod secret;
 mod validate;
+
+pub use secret::Secret;
 
 pub use validate::is_sql_identifier;
 
