@@ -204,10 +204,10 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
         }
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         let touched = self.store.touch(key, expires_at).await;
         match &touched {
-            Ok(()) => match self.cache.get(key).await {
+            Ok(_) => match self.cache.get(key).await {
                 // The guard keeps the later expiry of one version: a shorter one replaces it
                 // by dropping the copy.
                 Ok(Some(cached)) if expires_at < cached.expires_at => {

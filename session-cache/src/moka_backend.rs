@@ -291,11 +291,12 @@ impl Backend for MokaBackend {
         })
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         self.update_live(key, None, |current| {
             current.expires_at = expires_at;
             Ok(())
-        })
+        })?;
+        Ok(key.clone())
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {

@@ -270,14 +270,11 @@ impl<C: CookieCodec> Backend for CookieBackend<C> {
         self.seal(&record)
     }
 
-    /// A cookie cannot be touched in place: the new expiry needs a new cookie, which `save`
-    /// makes (the `Session` handle saves instead of touching on this engine).
-    async fn touch(&self, key: &SessionKey, _expires_at: OffsetDateTime) -> Result<()> {
-        if self.open(key).is_some() {
-            Ok(())
-        } else {
-            Err(Error::Gone)
-        }
+    /// A cookie cannot be touched in place: the same dict is sealed anew, now, and the new
+    /// token is the key (the expiry counts from the sealing, so it moves as a save moves it).
+    async fn touch(&self, key: &SessionKey, _expires_at: OffsetDateTime) -> Result<SessionKey> {
+        let record = self.open(key).ok_or(Error::Gone)?;
+        Ok(self.seal(&record)?.key)
     }
 
     /// Re-seals: an old cookie stays valid until it expires (nothing on the server to revoke).

@@ -61,18 +61,19 @@ pub trait Backend: Send + Sync + Debug {
 
     /// Moves the expiry of the live record under `key` to `expires_at` without rewriting its data
     /// (`SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Afterwards `load` sees the new
-    /// `expires_at`.
+    /// `expires_at`. Returns the key now holding the record: `key` itself on a server-side
+    /// store, a new token on the cookie engines (the cookie carries the expiry).
     ///
     /// # Behavior
     /// - No live record: [`Error::Gone`].
     /// - The default loads and saves, retrying on conflicts; fast engines override it.
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         for _ in 0..16 {
             let mut record = self.load(key).await?.ok_or(Error::Gone)?;
             record.expires_at = expires_at;
             match self.save(key, record).await {
                 Err(Error::Conflict) => continue,
-                other => return other.map(drop),
+                other => return other.map(|stored| stored.key),
             }
         }
         Err(Error::Conflict)
@@ -195,7 +196,7 @@ impl<B: Backend + ?Sized> Backend for Arc<B> {
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         (**self).save(key, record).await
     }
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         (**self).touch(key, expires_at).await
     }
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {

@@ -459,15 +459,15 @@ impl Backend for DbBackend {
         }
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
-        let key = key.django_syntax()?;
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
+        let key_text = key.django_syntax()?;
         let matched = self
             .inner
             .pool
-            .touch(&self.inner.sql, key, expires_at, self.now())
+            .touch(&self.inner.sql, key_text, expires_at, self.now())
             .await?;
         if matched == 1 {
-            Ok(())
+            Ok(key.clone())
         } else {
             Err(Error::Gone)
         }

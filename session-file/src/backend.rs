@@ -349,7 +349,7 @@ impl Backend for FileBackend {
         }
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         let name = key.django_syntax()?.to_owned();
         let now = self.now();
         if self
@@ -359,7 +359,7 @@ impl Backend for FileBackend {
             })
             .await?
         {
-            Ok(())
+            Ok(key.clone())
         } else {
             Err(Error::Gone)
         }

@@ -257,7 +257,7 @@ impl Backend for DjangoRedisBackend {
         }
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         let redis_key = self.redis_key(key)?;
         let ttl = ttl::ttl_millis(expires_at, self.redis.now());
         let moved: bool = self
@@ -267,7 +267,11 @@ impl Backend for DjangoRedisBackend {
                 async move { conn.pexpire(redis_key, ttl).await }
             })
             .await?;
-        if moved { Ok(()) } else { Err(Error::Gone) }
+        if moved {
+            Ok(key.clone())
+        } else {
+            Err(Error::Gone)
+        }
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {

@@ -118,14 +118,14 @@ impl<S: Backend + 'static> Backend for DjangoCachedDb<S> {
         saved
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
-        self.store.touch(key, expires_at).await?;
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
+        let touched = self.store.touch(key, expires_at).await?;
         if let Err(err) = self.cache.touch(key, expires_at).await
             && !matches!(err, Error::Gone)
         {
             tracing::error!(error = %err, "error touching the session cache");
         }
-        Ok(())
+        Ok(touched)
     }
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {

@@ -540,7 +540,7 @@ impl Backend for RedisBackend {
         }
     }
 
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<()> {
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
         let redis_key = self.redis_key(key)?;
         let now = self.now();
         let ttl = ttl::ttl_millis(expires_at, now);
@@ -554,7 +554,7 @@ impl Backend for RedisBackend {
             })
             .await?;
         match answer {
-            scripts::WRITTEN => Ok(()),
+            scripts::WRITTEN => Ok(key.clone()),
             scripts::GONE => Err(Error::Gone),
             other => Err(unexpected(other)),
         }

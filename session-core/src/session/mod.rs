@@ -625,19 +625,13 @@ impl Session {
     }
 
     /// Moves the stored expiry as a save would, without rewriting the data (for
-    /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key. On an
-    /// engine without server state (cookies) the new expiry needs a new cookie: it saves.
+    /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key. The
+    /// key may change (a cookie engine seals a new token).
     ///
     /// # Errors
     /// [`Error::Gone`] when the record is gone; store errors.
     pub async fn touch(&self) -> Result<()> {
         let store = &self.shared.store;
-        if !store.parts.backend.capabilities().server_side {
-            return match self.key() {
-                Some(_) => self.save().await,
-                None => Ok(()),
-            };
-        }
         let (key, expires_at) = {
             let state = self.loaded().await?;
             let Some(key) = state.key.clone() else {
@@ -651,7 +645,12 @@ impl Session {
                 store.parts.policy.deadline(loaded.expiry, created, now)?,
             )
         };
-        store.parts.backend.touch(&key, expires_at).await
+        let touched = store.parts.backend.touch(&key, expires_at).await?;
+        let mut state = self.state();
+        if state.key.as_ref() == Some(&key) {
+            state.key = Some(touched);
+        }
+        Ok(())
     }
 }
 
