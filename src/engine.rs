@@ -3,8 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use session_core::codec::RecordCodec;
 use session_core::settings::{CodecKind, EngineKind};
-use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, SystemClock};
+use session_core::{Backend, Context, Error, JsonCodec, Result, SessionStore, Settings};
+
+use crate::SessionLayer;
 
 /// Builds the backend `SESSION_ENGINE` names, from the other settings.
 ///
@@ -28,15 +31,16 @@ use session_core::{Backend, Error, KeyGenerator, Result, Settings, SharedClock, 
 ///     "SESSION_DATABASE_URL" => Some("sqlite::memory:".into()),
 ///     _ => None,
 /// })?;
-/// let backend = Engine::from_settings(&settings).await?; // migrates the db table
-/// let store = SessionStore::new(backend).with_policy(settings.expiry_policy());
+/// // The store and the middleware, from one set of settings (migrates the db table):
+/// let layer = Engine::builder(&settings).layer().await?;
+/// let store: &SessionStore = layer.store(); // for work outside requests
+/// # let _ = store;
 /// # Ok(()) }
 /// ```
 #[must_use]
 pub struct Engine {
     settings: Settings,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    context: Context,
     migrate: bool,
 }
 
@@ -68,21 +72,15 @@ impl Engine {
     pub fn builder(settings: &Settings) -> Self {
         Self {
             settings: settings.clone(),
-            clock: SystemClock::shared(),
-            keys: KeyGenerator::random(),
+            context: Context::default(),
             migrate: true,
         }
     }
 
-    /// The clock every engine uses. Default: the system clock.
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The generator of new keys. Default: [`KeyGenerator::random`].
-    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
-        self.keys = keys;
+    /// The clock and key generator of the engine, and of the sessions [`Engine::store`] and
+    /// [`Engine::layer`] make. Default: [`Context::default`].
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
         self
     }
 
@@ -90,6 +88,30 @@ impl Engine {
     pub fn migrate(mut self, migrate: bool) -> Self {
         self.migrate = migrate;
         self
+    }
+
+    /// The sessions of the backend: a [`SessionStore`] on the engine's clock with the
+    /// settings' expiry policy.
+    ///
+    /// # Errors
+    /// As [`Engine::from_settings`].
+    pub async fn store(self) -> Result<SessionStore> {
+        let clock = std::sync::Arc::clone(self.context.clock());
+        let policy = self.settings.expiry_policy();
+        let backend = self.build().await?;
+        Ok(SessionStore::new(backend)
+            .with_clock(clock)
+            .with_policy(policy))
+    }
+
+    /// The middleware over [`Engine::store`], its cookies shaped by the same settings: the one
+    /// call an application needs. The store is [`SessionLayer::store`].
+    ///
+    /// # Errors
+    /// As [`Engine::from_settings`].
+    pub async fn layer(self) -> Result<SessionLayer> {
+        let settings = self.settings.clone();
+        SessionLayer::new(self.store().await?, &settings)
     }
 
     /// The backend.
@@ -136,21 +158,17 @@ impl Engine {
     }
 
     #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-    async fn db_backend(self) -> Result<session_db::DbBackend> {
-        let mut builder = session_db::DbBackend::builder(self.settings.database_url.clone())
+    async fn db_backend(&self) -> Result<session_db::DbBackend> {
+        let backend = session_db::DbBackend::builder(self.settings.database_url.clone())
             .create_database(self.migrate)
             .table(self.settings.db_table.clone())
             .expiry_slack(std::time::Duration::from_secs(
                 self.settings.db_expiry_slack,
             ))
-            .clock(self.clock)
-            .key_generator(self.keys);
-        if self.settings.codec == CodecKind::Django {
-            builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(
-                &self.settings.keyring()?,
-            ));
-        }
-        let backend = builder.build().await?;
+            .context(self.context.clone())
+            .codec(self.codec()?)
+            .build()
+            .await?;
         if self.migrate {
             backend.migrate().await?;
         }
@@ -165,38 +183,26 @@ impl Engine {
         ))
     }
 
+    /// The format of engines that store bytes (`SESSION_CODEC`).
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "postgres", feature = "mysql", feature = "file")),
+        allow(dead_code)
+    )]
+    fn codec(&self) -> Result<Arc<dyn RecordCodec>> {
+        Ok(match self.settings.codec {
+            CodecKind::Django => Arc::new(
+                session_core::codec::django::DjangoCodec::new(&self.settings.keyring()?)
+                    .with_cookie_age(self.settings.cookie_age),
+            ),
+            _ => Arc::new(JsonCodec),
+        })
+    }
+
     fn cache(self) -> Result<Arc<dyn Backend>> {
         match cache_kind(&self.settings.cache_url)? {
             CacheKind::Memory => self.memory(),
-            CacheKind::Redis if self.settings.codec == CodecKind::Django => self.django_redis(),
-            CacheKind::Redis => self
-                .redis()
-                .map(|redis| Arc::new(redis) as Arc<dyn Backend>),
+            CacheKind::Redis => self.redis(CACHE_ENGINE_PREFIX).map(|redis| redis as _),
         }
-    }
-
-    /// The cache engine on Redis in Django's layout (pickled dicts under Django's keys).
-    #[cfg(feature = "redis")]
-    fn django_redis(self) -> Result<Arc<dyn Backend>> {
-        Ok(Arc::new(
-            self.django_cache(session_cache::CACHE_KEY_PREFIX)?,
-        ))
-    }
-
-    #[cfg(not(feature = "redis"))]
-    fn django_redis(self) -> Result<Arc<dyn Backend>> {
-        self.redis()
-    }
-
-    /// Django's own cache on `SESSION_CACHE_URL`, under the session engine's `engine_prefix`.
-    #[cfg(feature = "redis")]
-    fn django_cache(&self, engine_prefix: &str) -> Result<session_cache::DjangoRedisBackend> {
-        let keys = session_cache::DjangoCacheKeys {
-            key_prefix: self.settings.django_cache_key_prefix.clone(),
-            version: self.settings.django_cache_version,
-            engine_prefix: engine_prefix.to_owned(),
-        };
-        Ok(session_cache::DjangoRedisBackend::new(self.redis()?, keys))
     }
 
     /// `cached_db`: the cache `SESSION_CACHE_URL` names in front of the db engine.
@@ -206,22 +212,15 @@ impl Engine {
     ))]
     async fn cached_db(self) -> Result<Arc<dyn Backend>> {
         use session_cache::{CachedBackend, SessionCache};
-        #[cfg(feature = "redis")]
-        if self.settings.codec == CodecKind::Django {
-            // Django's layout: its cached_db keys and pickled dicts in front of its table.
-            let cache = self.django_cache(session_cache::CACHED_DB_KEY_PREFIX)?;
-            let store = self.db_backend().await?;
-            return Ok(Arc::new(session_cache::DjangoCachedDb::new(cache, store)));
-        }
         let cache: Arc<dyn SessionCache> = match cache_kind(&self.settings.cache_url)? {
             #[cfg(feature = "moka")]
             CacheKind::Memory => Arc::new(
                 session_cache::MokaBackend::builder()
-                    .clock(Arc::clone(&self.clock))
+                    .context(self.context.clone())
                     .build(),
             ),
             #[cfg(feature = "redis")]
-            CacheKind::Redis => Arc::new(self.redis()?),
+            CacheKind::Redis => self.redis(session_cache::CACHED_DB_KEY_PREFIX)?,
             #[allow(unreachable_patterns)]
             _ => {
                 return Err(Error::config(
@@ -251,17 +250,13 @@ impl Engine {
         let path = (self.settings.file_path.clone()).unwrap_or_else(std::env::temp_dir);
         let unreadable_age =
             std::time::Duration::from_secs(self.settings.cookie_age.unsigned_abs());
-        let mut builder = session_file::FileBackend::builder(path)
+        let backend = session_file::FileBackend::builder(path)
             .cookie_name(self.settings.cookie_name.clone())
             .unreadable_age(unreadable_age)
-            .clock(self.clock)
-            .key_generator(self.keys);
-        if self.settings.codec == CodecKind::Django {
-            builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(
-                &self.settings.keyring()?,
-            ));
-        }
-        Ok(Arc::new(builder.build()?))
+            .context(self.context.clone())
+            .codec(self.codec()?)
+            .build()?;
+        Ok(Arc::new(backend))
     }
 
     #[cfg(not(feature = "file"))]
@@ -286,7 +281,7 @@ impl Engine {
                 )
                 .with_cookie_age(age)
                 .with_absolute_age(self.settings.absolute_age)
-                .with_clock(self.clock),
+                .with_context(self.context.clone()),
             ),
             _ => Arc::new(
                 session_cookie::SignedCookieBackend::new(
@@ -298,7 +293,7 @@ impl Engine {
                 )
                 .with_cookie_age(age)
                 .with_absolute_age(self.settings.absolute_age)
-                .with_clock(self.clock),
+                .with_context(self.context),
             ),
         })
     }
@@ -311,17 +306,28 @@ impl Engine {
         ))
     }
 
+    /// The Redis engine on `SESSION_CACHE_URL`: our layout, or with `SESSION_CODEC=django`
+    /// Django's (its cache keys under the session engine's `engine_prefix`, pickled dicts).
     #[cfg(feature = "redis")]
-    fn redis(&self) -> Result<session_cache::RedisBackend> {
-        session_cache::RedisBackend::builder(&self.settings.cache_url)
-            .key_prefix(self.settings.cache_key_prefix.clone())
-            .clock(Arc::clone(&self.clock))
-            .key_generator(self.keys.clone())
-            .build()
+    fn redis(&self, engine_prefix: &str) -> Result<Arc<session_cache::RedisBackend>> {
+        use session_cache::{DjangoCacheKeys, KeyLayout, PickleCodec};
+        let builder = session_cache::RedisBackend::builder(&self.settings.cache_url)
+            .context(self.context.clone());
+        let builder = match self.settings.codec {
+            CodecKind::Django => builder
+                .layout(KeyLayout::Django(DjangoCacheKeys {
+                    key_prefix: self.settings.django_cache_key_prefix.clone(),
+                    version: self.settings.django_cache_version,
+                    engine_prefix: engine_prefix.to_owned(),
+                }))
+                .codec(PickleCodec),
+            _ => builder.layout(KeyLayout::braced(self.settings.cache_key_prefix.clone())),
+        };
+        Ok(Arc::new(builder.build()?))
     }
 
     #[cfg(not(feature = "redis"))]
-    fn redis(&self) -> Result<Arc<dyn Backend>> {
+    fn redis(&self, _engine_prefix: &str) -> Result<Arc<dyn Backend>> {
         Err(Error::config(
             "SESSION_CACHE_URL",
             "redis:// needs the cargo feature redis",
@@ -332,8 +338,7 @@ impl Engine {
     fn memory(self) -> Result<Arc<dyn Backend>> {
         Ok(Arc::new(
             session_cache::MokaBackend::builder()
-                .clock(self.clock)
-                .key_generator(self.keys)
+                .context(self.context)
                 .build(),
         ))
     }
@@ -346,6 +351,12 @@ impl Engine {
         ))
     }
 }
+
+/// Django's cache key prefix of the `cache` session engine (used in Django's layout only).
+#[cfg(feature = "redis")]
+const CACHE_ENGINE_PREFIX: &str = session_cache::CACHE_KEY_PREFIX;
+#[cfg(not(feature = "redis"))]
+const CACHE_ENGINE_PREFIX: &str = "";
 
 /// What `SESSION_CACHE_URL` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,9 +18,9 @@ pub use middleware::{MAX_COOKIE_BYTES, SessionLayer, SessionService};
 #[cfg(feature = "test-util")]
 pub use session_core::MockClock;
 pub use session_core::{
-    Backend, Capabilities, Clock, Data, Error, Expiry, ExpiryPolicy, JsonCodec, KeyGenerator,
-    Record, Result, Session, SessionKey, SessionStore, Settings, SharedClock, Stored, SystemClock,
-    Version,
+    Backend, Capabilities, Clock, Context, Data, Error, Expiry, ExpiryPolicy, JsonCodec,
+    KeyGenerator, Record, Result, Session, SessionKey, SessionStore, Settings, SharedClock, Stored,
+    SystemClock, Version,
 };
 pub use status::status_for;
 pub use sweeper::{ClearExpiredTask, spawn_clear_expired};

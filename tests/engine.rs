@@ -336,7 +336,7 @@ async fn the_db_engine_takes_its_expiry_slack_from_the_settings() {
         pairs.extend(slack.map(|value| ("SESSION_DB_EXPIRY_SLACK", value)));
         let clock = MockClock::default();
         let backend = Engine::builder(&settings(&pairs))
-            .clock(clock.shared())
+            .context(session_kit::Context::default().with_clock(clock.shared()))
             .build()
             .await
             .unwrap();

@@ -54,6 +54,11 @@ impl TestContext {
         }
     }
 
+    /// The clock and key generator, as engine builders take them.
+    pub fn context(&self) -> session_core::Context {
+        session_core::Context::new(self.clock.shared(), self.keys.clone())
+    }
+
     /// The mock clock's time.
     pub fn now(&self) -> OffsetDateTime {
         use session_core::Clock;

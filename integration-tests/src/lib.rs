@@ -29,7 +29,7 @@
 //!     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
 //!         self.inner.save(key, record).await
 //!     }
-//!     async fn touch(&self, key: &SessionKey, at: OffsetDateTime) -> Result<()> {
+//!     async fn touch(&self, key: &SessionKey, at: OffsetDateTime) -> Result<SessionKey> {
 //!         self.inner.touch(key, at).await
 //!     }
 //!     async fn delete(&self, key: &SessionKey) -> Result<bool> { self.inner.delete(key).await }
@@ -42,8 +42,7 @@
 //! /// reached would return `Err(Unavailable::new("my-store", err))`.
 //! async fn my_backend(ctx: TestContext) -> std::result::Result<Fixture, Unavailable> {
 //!     let inner = MokaBackend::builder()
-//!         .clock(ctx.clock.shared())
-//!         .key_generator(ctx.keys)
+//!         .context(ctx.context())
 //!         .build();
 //!     Ok(Fixture::new(MyBackend { inner }))
 //! }

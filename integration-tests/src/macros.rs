@@ -13,8 +13,7 @@
 /// async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
 ///     Ok(Fixture::new(
 ///         MokaBackend::builder()
-///             .clock(ctx.clock.shared())
-///             .key_generator(ctx.keys.clone())
+///             .context(ctx.context())
 ///             .build(),
 ///     ))
 /// }

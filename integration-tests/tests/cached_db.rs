@@ -12,10 +12,7 @@ async fn moka_over_sqlite(ctx: TestContext) -> Result<Fixture, Unavailable> {
     std::fs::create_dir_all(&dir).map_err(|err| Unavailable::new("sqlite", err))?;
     let path = dir.join(format!("{}.sqlite3", ctx.namespace));
     let url = format!("sqlite://{}", path.display());
-    let cache = MokaBackend::builder()
-        .clock(ctx.clock.shared())
-        .key_generator(ctx.keys.clone())
-        .build();
+    let cache = MokaBackend::builder().context(ctx.context()).build();
     let store = common::db::db_backend(ctx, url, "sqlite", common::db::Codec::Json).await?;
     Ok(Fixture::new(CachedBackend::new(cache, store.clone()))
         .with_raw(common::db::RawDb(store.clone()))

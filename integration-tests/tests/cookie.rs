@@ -16,13 +16,15 @@ fn keys() -> Keyring {
 
 async fn signed_cookies(ctx: TestContext) -> Result<Fixture, Unavailable> {
     Ok(Fixture::new(
-        SignedCookieBackend::signed(&keys()).with_clock(ctx.clock.shared()),
+        SignedCookieBackend::signed(&keys())
+            .with_context(session_core::Context::default().with_clock(ctx.clock.shared())),
     ))
 }
 
 async fn encrypted_cookies(ctx: TestContext) -> Result<Fixture, Unavailable> {
     Ok(Fixture::new(
-        EncryptedCookieBackend::encrypted(&keys(), "sessionid").with_clock(ctx.clock.shared()),
+        EncryptedCookieBackend::encrypted(&keys(), "sessionid")
+            .with_context(session_core::Context::default().with_clock(ctx.clock.shared())),
     ))
 }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use session_cache::{
-    CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoCachedDb, DjangoRedisBackend, RedisBackend,
+    CACHED_DB_KEY_PREFIX, CachedBackend, DjangoCacheKeys, KeyLayout, PickleCodec, RedisBackend,
 };
 use session_conformance::Unavailable;
 use session_conformance::services::{self, skip_or_fail};
@@ -283,7 +283,7 @@ fn migration_lock() -> std::fs::File {
 /// Our db engine in Django mode on `shared`.
 async fn db_backend(shared: &Shared, secret: &str, fallbacks: &[&str]) -> DbBackend {
     DbBackend::builder(shared.url.clone())
-        .django_codec(DjangoCodec::new(&keys(secret, fallbacks)))
+        .codec(DjangoCodec::new(&keys(secret, fallbacks)))
         .build()
         .await
         .unwrap()
@@ -293,23 +293,29 @@ async fn db_backend(shared: &Shared, secret: &str, fallbacks: &[&str]) -> DbBack
 async fn ours(shared: &Shared, secret: &str, fallbacks: &[&str]) -> Arc<dyn Backend> {
     if let Some(cache) = &shared.cache {
         let location = cache["location"].as_str().unwrap();
-        let redis = RedisBackend::builder(location).build().unwrap();
         let mut keys = DjangoCacheKeys {
             key_prefix: cache["key_prefix"].as_str().unwrap().to_owned(),
             ..DjangoCacheKeys::default()
         };
-        if shared.engine == "cached_db" {
+        let cached_db = shared.engine == "cached_db";
+        if cached_db {
             keys.engine_prefix = CACHED_DB_KEY_PREFIX.to_owned();
-            let cache = DjangoRedisBackend::new(redis, keys);
-            let store = db_backend(shared, secret, fallbacks).await;
-            return Arc::new(DjangoCachedDb::new(cache, store));
         }
-        return Arc::new(DjangoRedisBackend::new(redis, keys));
+        let redis = RedisBackend::builder(location)
+            .layout(KeyLayout::Django(keys))
+            .codec(PickleCodec)
+            .build()
+            .unwrap();
+        if cached_db {
+            let store = db_backend(shared, secret, fallbacks).await;
+            return Arc::new(CachedBackend::new(redis, store));
+        }
+        return Arc::new(redis);
     }
     match &shared.file_path {
         Some(path) => Arc::new(
             FileBackend::builder(path)
-                .django_codec(DjangoCodec::new(&keys(secret, fallbacks)))
+                .codec(DjangoCodec::new(&keys(secret, fallbacks)))
                 .build()
                 .unwrap(),
         ),

@@ -1,5 +1,6 @@
-//! Django's layout in Redis (`DjangoRedisBackend`, and `DjangoCachedDb` in front of SQLite) on
-//! our own writers: the contract cases the conformance suite cannot run on them (their
+//! Django's layout in Redis (the Redis engine with `KeyLayout::Django` and `PickleCodec`, alone
+//! and as the cache of a `CachedBackend` in front of SQLite in Django's format) on our own
+//! writers: the contract cases the conformance suite cannot run on them (their
 //! liveness is Redis's real-time TTL, which a mock clock cannot move).
 
 // Test helpers fail the test by panicking.
@@ -8,7 +9,7 @@
 use std::sync::Arc;
 
 use session_cache::{
-    CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoCachedDb, DjangoRedisBackend, RedisBackend,
+    CACHED_DB_KEY_PREFIX, CachedBackend, DjangoCacheKeys, KeyLayout, PickleCodec, RedisBackend,
 };
 use session_conformance::Unavailable;
 use session_conformance::services::{self, skip_or_fail};
@@ -20,17 +21,12 @@ use session_db::DbBackend;
 
 /// Both layouts, each under a prefix of its own; `None` when Redis cannot be reached.
 async fn engines(case: &str) -> Option<Vec<(&'static str, Arc<dyn Backend>)>> {
-    let url = services::redis_url();
-    let redis = RedisBackend::builder(&url).build().unwrap();
     let probe = SessionKey::from_cookie("probeprobe").unwrap();
     let prefix = format!("djtest{}{case}", std::process::id());
-    let cache = DjangoRedisBackend::new(
-        redis.clone(),
-        DjangoCacheKeys {
-            key_prefix: prefix.clone(),
-            ..DjangoCacheKeys::default()
-        },
-    );
+    let cache = django_redis(DjangoCacheKeys {
+        key_prefix: prefix.clone(),
+        ..DjangoCacheKeys::default()
+    });
     if let Err(err) = cache.exists(&probe).await {
         skip_or_fail(case, &Unavailable::new("redis", err));
         return None;
@@ -43,26 +39,32 @@ async fn engines(case: &str) -> Option<Vec<(&'static str, Arc<dyn Backend>)>> {
     )
     .unwrap();
     let store = DbBackend::builder(format!("sqlite://{}", sqlite.display()))
-        .django_codec(DjangoCodec::new(&keys))
+        .codec(DjangoCodec::new(&keys))
         .build()
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    let cached = DjangoCachedDb::new(
-        DjangoRedisBackend::new(
-            redis,
-            DjangoCacheKeys {
-                key_prefix: prefix,
-                engine_prefix: CACHED_DB_KEY_PREFIX.to_owned(),
-                ..DjangoCacheKeys::default()
-            },
-        ),
+    let cached = CachedBackend::new(
+        django_redis(DjangoCacheKeys {
+            key_prefix: prefix,
+            engine_prefix: CACHED_DB_KEY_PREFIX.to_owned(),
+            ..DjangoCacheKeys::default()
+        }),
         store,
     );
     Some(vec![
         ("cache", Arc::new(cache)),
         ("cached_db", Arc::new(cached)),
     ])
+}
+
+/// The Redis engine in Django's layout at `keys`.
+fn django_redis(keys: DjangoCacheKeys) -> RedisBackend {
+    RedisBackend::builder(services::redis_url())
+        .layout(KeyLayout::Django(keys))
+        .codec(PickleCodec)
+        .build()
+        .unwrap()
 }
 
 fn record(n: i64) -> Record {
@@ -149,12 +151,7 @@ async fn foreign_values_load_as_absent() {
         key_prefix: format!("djtest{}foreign", std::process::id()),
         ..DjangoCacheKeys::default()
     };
-    let typed = DjangoRedisBackend::new(
-        RedisBackend::builder(services::redis_url())
-            .build()
-            .unwrap(),
-        cache_keys,
-    );
+    let typed = django_redis(cache_keys);
     for (n, value) in [
         &b"\x80\x03}q\x00X\x01\x00\x00\x00tq\x01K\x01K\x02\x86q\x02s."[..],
         b"\x80\x03}q\x00X\x01\x00\x00\x00bq\x01C\x01xq\x02s.",

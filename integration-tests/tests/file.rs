@@ -17,13 +17,11 @@ async fn file_with(ctx: TestContext, django: bool) -> std::result::Result<Fixtur
         .prefix("sessions-conformance-file-")
         .tempdir()
         .map_err(|err| Unavailable::new("file", err))?;
-    let mut builder = FileBackend::builder(dir.path())
-        .clock(ctx.clock.shared())
-        .key_generator(ctx.keys);
+    let mut builder = FileBackend::builder(dir.path()).context(ctx.context());
     if django {
         let keys = Keyring::new(Secret::new(DJANGO_SECRET), Vec::new())
             .map_err(|err| Unavailable::new("file", err))?;
-        builder = builder.django_codec(DjangoCodec::new(&keys));
+        builder = builder.codec(DjangoCodec::new(&keys));
     }
     let backend = builder
         .build()

@@ -43,12 +43,16 @@ impl Harness {
         let clock = MockClock::default();
         let (backend, db, moka): (Arc<dyn Backend>, _, _) = match kind {
             Kind::Moka => {
-                let moka = Arc::new(MokaBackend::builder().clock(clock.shared()).build());
+                let moka = Arc::new(
+                    MokaBackend::builder()
+                        .context(session_kit::Context::default().with_clock(clock.shared()))
+                        .build(),
+                );
                 (moka.clone(), None, Some(moka))
             }
             Kind::Sqlite => {
                 let db = DbBackend::builder("sqlite::memory:")
-                    .clock(clock.shared())
+                    .context(session_kit::Context::default().with_clock(clock.shared()))
                     .build()
                     .await
                     .unwrap();
@@ -61,8 +65,8 @@ impl Harness {
                     Vec::new(),
                 )
                 .unwrap();
-                let backend =
-                    session_kit::SignedCookieBackend::signed(&keys).with_clock(clock.shared());
+                let backend = session_kit::SignedCookieBackend::signed(&keys)
+                    .with_context(session_kit::Context::default().with_clock(clock.shared()));
                 (Arc::new(backend), None, None)
             }
         };

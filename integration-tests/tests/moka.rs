@@ -4,10 +4,7 @@ use session_cache::MokaBackend;
 use session_conformance::{Fixture, TestContext, Unavailable, conformance_tests};
 
 async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
-    let backend = MokaBackend::builder()
-        .clock(ctx.clock.shared())
-        .key_generator(ctx.keys)
-        .build();
+    let backend = MokaBackend::builder().context(ctx.context()).build();
     Ok(Fixture::new(backend))
 }
 

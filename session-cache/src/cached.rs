@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::Duration;
 
 use session_core::{
-    Backend, Capabilities, Record, Result, SessionKey, Stored, Version, async_trait,
+    Backend, Capabilities, Error, Record, Result, SessionKey, Stored, Version, async_trait,
 };
 use time::OffsetDateTime;
 
@@ -32,6 +32,17 @@ pub trait SessionCache: Send + Sync + fmt::Debug {
     /// Replaces the cached copy with a tombstone for [`TOMBSTONE_TTL`]: the session was
     /// deleted, and a read still in flight must not put it back.
     async fn forget(&self, key: &SessionKey) -> Result<()>;
+
+    /// For a cache whose entries cannot carry the store's version (Django's pickled entries,
+    /// shared with Django): what stands for `record`'s data and expiry in this cache, so that
+    /// a save of a record read from the cache first checks that the store still holds the
+    /// same. `None` (the default): records read from this cache carry the store's version.
+    ///
+    /// # Errors
+    /// [`Error::Codec`](session_core::Error::Codec) when the record cannot be encoded.
+    fn fingerprint(&self, _record: &Record) -> Result<Option<Version>> {
+        Ok(None)
+    }
 }
 
 /// A cache behind an `Arc` is a cache (so `Arc<dyn SessionCache>` picks one at run time).
@@ -49,6 +60,9 @@ impl<C: SessionCache + ?Sized> SessionCache for std::sync::Arc<C> {
     async fn forget(&self, key: &SessionKey) -> Result<()> {
         (**self).forget(key).await
     }
+    fn fingerprint(&self, record: &Record) -> Result<Option<Version>> {
+        (**self).fingerprint(record)
+    }
 }
 
 /// True when `new` may replace `cached` in a cache: a later version, or the same one moved
@@ -63,12 +77,16 @@ pub(crate) fn supersedes(new: &Record, cached: &Record) -> bool {
 }
 
 /// The version a tombstone carries.
-pub(crate) const TOMBSTONE: &str = "session-cache:tombstone";
+pub(crate) const TOMBSTONE: &[u8] = b"session-cache:tombstone";
 
 /// True for a tombstone record.
 pub(crate) fn is_tombstone(record: &Record) -> bool {
     record.version.as_token() == Some(TOMBSTONE)
 }
+
+/// What the version of a record read from a cache without the store's versions starts with;
+/// the cache's fingerprint follows.
+const FROM_CACHE: &[u8] = b"session-cache:fingerprint:";
 
 /// The tombstone put at `now`.
 pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
@@ -96,6 +114,12 @@ pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
 ///   cache; `Gone` and `delete` leave a tombstone, so a read still in flight cannot put a
 ///   logged-out session back.
 /// - A cache failure is logged and not fatal (as Django): the store decides.
+///
+/// - A cache that cannot hold the store's version ([`SessionCache::fingerprint`]: Django's
+///   pickled entries) hands out records versioned by their fingerprint; a save of one first
+///   reads the store and goes on only if the store still holds the same data (a write by
+///   Django since is a conflict, merged by the session); the store's own conditional save then
+///   closes the race.
 ///
 /// An in-process cache in front of a store shared by several processes serves each process
 /// its own copy; use it with one process, or Redis in front for many.
@@ -147,6 +171,23 @@ impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
         }
     }
 
+    /// The store's version of the record under `key` when the store still holds what the cache
+    /// fingerprinted as `fingerprint`; a conflict otherwise, `Gone` when the store has nothing
+    /// live.
+    async fn store_version(&self, key: &SessionKey, fingerprint: &[u8]) -> Result<Version> {
+        let current = self.store.load(key).await?.ok_or(Error::Gone)?;
+        let same = self
+            .cache
+            .fingerprint(&current)?
+            .is_some_and(|now| now.as_token() == Some(fingerprint));
+        if same {
+            Ok(current.version)
+        } else {
+            self.cache_invalidate(key).await;
+            Err(Error::Conflict)
+        }
+    }
+
     async fn cache_invalidate(&self, key: &SessionKey) {
         if let Err(err) = self.cache.invalidate(key).await {
             tracing::warn!(error = %err, "session cache invalidation failed");
@@ -164,7 +205,13 @@ impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
 impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
         match self.cache.get(key).await {
-            Ok(Some(record)) => return Ok(Some(record)),
+            Ok(Some(mut record)) => {
+                if let Some(fingerprint) = self.cache.fingerprint(&record)? {
+                    let token = [FROM_CACHE, fingerprint.as_token().unwrap_or_default()].concat();
+                    record.version = Version::token(token);
+                }
+                return Ok(Some(record));
+            }
             Ok(None) => {}
             Err(err) => {
                 tracing::warn!(error = %err, "session cache read failed; reading the store");
@@ -183,7 +230,14 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
         Ok(stored)
     }
 
-    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+    async fn save(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {
+        let fingerprint = record
+            .version
+            .as_token()
+            .and_then(|token| token.strip_prefix(FROM_CACHE));
+        if let Some(fingerprint) = fingerprint {
+            record.version = self.store_version(key, fingerprint).await?;
+        }
         match self.store.save(key, record.clone()).await {
             Ok(stored) => {
                 if stored.key != *key {
@@ -195,8 +249,8 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
             Err(err) => {
                 match err {
                     // The cached copy is stale: the merge must re-read the store.
-                    session_core::Error::Conflict => self.cache_invalidate(key).await,
-                    session_core::Error::Gone => self.cache_forget(key).await,
+                    Error::Conflict => self.cache_invalidate(key).await,
+                    Error::Gone => self.cache_forget(key).await,
                     _ => {}
                 }
                 Err(err)
@@ -221,7 +275,7 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
                 Ok(None) => {}
                 Err(_) => self.cache_invalidate(key).await,
             },
-            Err(session_core::Error::Gone) => self.cache_forget(key).await,
+            Err(Error::Gone) => self.cache_forget(key).await,
             Err(_) => {}
         }
         touched

@@ -7,8 +7,10 @@
 //! | [`MokaBackend`]: in-process, bounded, per-entry expiry | `moka` (default) | ready |
 //! | [`RedisBackend`]: Redis single node and Redis Cluster (redis + deadpool, one round trip per operation) | `redis` | ready |
 //! | [`CachedBackend`]: Django's `cached_db`, any [`SessionCache`] (moka, Redis) in front of any store | — | ready |
-//! | `DjangoRedisBackend`: Django's `cache` engine in Django's own layout (its keys, pickled dicts) | `redis` | ready |
-//! | `DjangoCachedDb`: Django's `cached_db` in Django's own layout, in front of a store in Django mode | `redis` | ready |
+//!
+//! With `SESSION_CODEC=django`, the Redis engine takes Django's key layout and pickled dicts
+//! (`KeyLayout::Django`, `PickleCodec`), alone (Django's `cache` engine) or as the cache of a
+//! [`CachedBackend`] in front of the db engine in Django's format (Django's `cached_db`).
 //!
 //! ```
 //! # #[cfg(feature = "moka")]
@@ -37,8 +39,8 @@ pub use deadpool_redis;
 #[cfg(feature = "redis")]
 pub use redis_backend::{
     CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_CONNECTIONS, DEFAULT_KEY_PREFIX, DjangoCacheKeys, DjangoCachedDb, DjangoRedisBackend,
-    RedisBackend, RedisBackendBuilder,
+    DEFAULT_CONNECTIONS, DEFAULT_KEY_PREFIX, DjangoCacheKeys, KeyLayout, PickleCodec, RedisBackend,
+    RedisBackendBuilder,
 };
 
 pub use cached::{CachedBackend, SessionCache, TOMBSTONE_TTL};

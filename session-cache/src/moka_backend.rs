@@ -10,17 +10,13 @@ use moka::ops::compute::{CompResult, Op};
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 use session_core::{
-    Backend, BackendHandle, Capabilities, Error, KeyGenerator, Record, Result, SessionKey,
-    SharedClock, Stored, SystemClock, Version, async_trait,
+    Backend, BackendHandle, Capabilities, Context, Error, Record, Result, SessionKey, SharedClock,
+    Stored, Version, async_trait,
 };
 use time::OffsetDateTime;
 
 /// Default number of sessions kept before the least recently used are evicted.
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
-
-/// A key generator that keeps returning taken keys gets this many tries, then an error
-/// (a hang would be worse).
-const MAX_CREATE_ATTEMPTS: usize = 10_000;
 
 /// Sessions kept in this process's memory, decoded: no encoding or decoding per request.
 ///
@@ -40,16 +36,14 @@ const MAX_CREATE_ATTEMPTS: usize = 10_000;
 #[derive(Clone)]
 pub struct MokaBackend {
     cache: Cache<SessionKey, Arc<Slot>, foldhash::fast::RandomState>,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    context: Context,
 }
 
 impl std::fmt::Debug for MokaBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MokaBackend")
             .field("entries", &self.cache.entry_count())
-            .field("clock", &self.clock)
-            .field("keys", &self.keys)
+            .field("context", &self.context)
             .finish()
     }
 }
@@ -90,16 +84,14 @@ impl Slot {
 #[must_use]
 pub struct MokaBackendBuilder {
     max_capacity: u64,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    context: Context,
 }
 
 impl Default for MokaBackendBuilder {
     fn default() -> Self {
         Self {
             max_capacity: DEFAULT_MAX_CAPACITY,
-            clock: SystemClock::shared(),
-            keys: KeyGenerator::random(),
+            context: Context::default(),
         }
     }
 }
@@ -111,15 +103,10 @@ impl MokaBackendBuilder {
         self
     }
 
-    /// The clock deciding expiry. Default: the system clock.
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The generator of new keys. Default: [`KeyGenerator::random`].
-    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
-        self.keys = keys;
+    /// The clock deciding expiry and the generator of new keys. Default:
+    /// [`Context::default`].
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
         self
     }
 
@@ -131,7 +118,7 @@ impl MokaBackendBuilder {
             // in favour of old ones when full; sessions want the least recently used to go.
             .eviction_policy(EvictionPolicy::lru())
             .expire_after(RecordExpiry {
-                clock: Arc::clone(&self.clock),
+                clock: Arc::clone(self.context.clock()),
             })
             // Whatever takes a slot out of moka (delete, expiry, capacity) empties it, so a save
             // through a handle still held elsewhere finds nothing.
@@ -145,8 +132,7 @@ impl MokaBackendBuilder {
             .build_with_hasher(foldhash::fast::RandomState::default());
         MokaBackend {
             cache,
-            clock: self.clock,
-            keys: self.keys,
+            context: self.context,
         }
     }
 }
@@ -163,7 +149,7 @@ impl MokaBackend {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        self.context.now()
     }
 
     /// How many sessions moka holds, after applying its pending evictions. Expired sessions
@@ -244,27 +230,24 @@ impl Backend for MokaBackend {
     async fn create(&self, mut record: Record) -> Result<Stored> {
         record.version = Version::counter(1);
         record.handle = None;
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.keys.generate()?;
-            let result =
-                self.cache
-                    .entry(key.clone())
-                    .and_compute_with(|existing| match existing {
-                        None => Op::Put(Slot::new(key.clone(), record.clone())),
-                        // Live, expired or being deleted: never overwrite; draw another key.
-                        Some(_) => Op::Nop,
-                    });
-            if let CompResult::Inserted(_) = result {
-                return Ok(Stored {
-                    key,
-                    version: Version::counter(1),
-                });
-            }
-        }
-        Err(Error::backend(
-            "moka",
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let key = self
+            .context
+            .create_with(|key| {
+                let result =
+                    self.cache
+                        .entry(key.clone())
+                        .and_compute_with(|existing| match existing {
+                            None => Op::Put(Slot::new(key.clone(), record.clone())),
+                            // Live, expired or being deleted: never overwrite; draw another key.
+                            Some(_) => Op::Nop,
+                        });
+                std::future::ready(Ok(matches!(result, CompResult::Inserted(_))))
+            })
+            .await?;
+        Ok(Stored {
+            key,
+            version: Version::counter(1),
+        })
     }
 
     async fn save(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {

@@ -27,7 +27,9 @@ fn record(expiry: Expiry) -> Record {
 /// session at the deadline it was first given.
 #[tokio::test]
 async fn moka_keeps_a_session_whose_deadline_a_save_moved() {
-    let backend = MokaBackend::builder().clock(SystemClock::shared()).build();
+    let backend = MokaBackend::builder()
+        .context(session_core::Context::default().with_clock(SystemClock::shared()))
+        .build();
     let stored = backend.create(record(Expiry::Seconds(1))).await.unwrap();
     for _ in 0..6 {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -49,7 +51,9 @@ async fn moka_keeps_a_session_whose_deadline_a_save_moved() {
 /// moka drops expired sessions by itself (native expiry), without `clear_expired`.
 #[tokio::test]
 async fn moka_evicts_expired_sessions_by_itself() {
-    let backend = MokaBackend::builder().clock(SystemClock::shared()).build();
+    let backend = MokaBackend::builder()
+        .context(session_core::Context::default().with_clock(SystemClock::shared()))
+        .build();
     for _ in 0..3 {
         backend.create(record(Expiry::Seconds(1))).await.unwrap();
     }

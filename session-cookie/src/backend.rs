@@ -115,10 +115,11 @@ impl<C: CookieCodec> CookieBackend<C> {
         self
     }
 
-    /// The clock that stamps and checks cookies (default: the system clock).
+    /// The clock that stamps and checks cookies (default: [`session_core::Context::default`]'s, the system
+    /// clock; the key generator is not used: a cookie's key is its sealed value).
     #[must_use]
-    pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
+    pub fn with_context(mut self, context: session_core::Context) -> Self {
+        self.clock = std::sync::Arc::clone(context.clock());
         self
     }
 

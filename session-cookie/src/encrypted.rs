@@ -39,14 +39,17 @@ pub type EncryptedCookieBackend = CookieBackend<Encrypted>;
 /// The codec of [`EncryptedCookieBackend`].
 #[derive(Clone)]
 pub struct Encrypted {
-    ciphers: Vec<XChaCha20Poly1305>,
+    /// Seals: `SECRET_KEY`'s cipher (a [`Keyring`] always has one).
+    current: XChaCha20Poly1305,
+    /// Also open: the fallbacks' ciphers.
+    fallbacks: Vec<XChaCha20Poly1305>,
     cookie_name: String,
 }
 
 impl std::fmt::Debug for Encrypted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encrypted")
-            .field("keys", &self.ciphers.len())
+            .field("keys", &(1 + self.fallbacks.len()))
             .field("cookie_name", &self.cookie_name)
             .finish()
     }
@@ -55,18 +58,15 @@ impl std::fmt::Debug for Encrypted {
 impl Encrypted {
     /// Sealing for the cookie `cookie_name` with `keys`.
     pub fn new(keys: &Keyring, cookie_name: &str) -> Self {
-        let ciphers = keys
-            .keys()
-            .map(|secret| {
-                let mut key = [0u8; 32];
-                // 32 bytes is always a valid HKDF-SHA256 output length.
-                let _ =
-                    Hkdf::<Sha256>::new(None, secret.expose().as_bytes()).expand(PURPOSE, &mut key);
-                XChaCha20Poly1305::new(&key.into())
-            })
-            .collect();
+        let cipher = |secret: &session_core::settings::Secret| {
+            let mut key = [0u8; 32];
+            // 32 bytes is always a valid HKDF-SHA256 output length.
+            let _ = Hkdf::<Sha256>::new(None, secret.expose().as_bytes()).expand(PURPOSE, &mut key);
+            XChaCha20Poly1305::new(&key.into())
+        };
         Self {
-            ciphers,
+            current: cipher(keys.current()),
+            fallbacks: keys.keys().skip(1).map(cipher).collect(),
             cookie_name: cookie_name.to_owned(),
         }
     }
@@ -83,14 +83,11 @@ impl CookieCodec for Encrypted {
     const NAME: &'static str = "encrypted_cookies";
 
     fn seal(&self, dict: &DjangoDict<'_>, timestamp: i64) -> Result<String> {
-        let cipher = self
-            .ciphers
-            .first()
-            .ok_or_else(|| Error::config("SECRET_KEY", "no key to encrypt with"))?;
+        let cipher = &self.current;
         let mut plaintext = timestamp.to_be_bytes().to_vec();
         plaintext.extend_from_slice(&django_json(dict).map_err(Error::codec)?);
         let mut nonce = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce).map_err(|err| Error::codec(err.to_string()))?;
+        getrandom::fill(&mut nonce).map_err(Error::randomness)?;
         let sealed = cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
@@ -123,9 +120,8 @@ impl CookieCodec for Encrypted {
         }
         let (nonce, sealed) = rest.split_at(NONCE_BYTES);
         let aad = self.cookie_name.as_bytes();
-        let plaintext = self
-            .ciphers
-            .iter()
+        let plaintext = std::iter::once(&self.current)
+            .chain(&self.fallbacks)
             .find_map(|cipher| {
                 let payload = Payload { msg: sealed, aad };
                 cipher.decrypt(XNonce::from_slice(nonce), payload).ok()

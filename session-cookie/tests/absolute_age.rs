@@ -72,7 +72,7 @@ async fn signed_cookies_enforce_the_absolute_age() {
     let clock = MockClock::at(datetime!(2023-11-14 22:13:20 UTC));
     let backend = SignedCookieBackend::signed(&keys())
         .with_absolute_age(Some(AGE))
-        .with_clock(clock.shared());
+        .with_context(session_core::Context::default().with_clock(clock.shared()));
     cap_holds_across_writes(Arc::new(backend), &clock).await;
 }
 
@@ -81,7 +81,7 @@ async fn encrypted_cookies_enforce_the_absolute_age() {
     let clock = MockClock::at(datetime!(2023-11-14 22:13:20 UTC));
     let backend = EncryptedCookieBackend::encrypted(&keys(), "sessionid")
         .with_absolute_age(Some(AGE))
-        .with_clock(clock.shared());
+        .with_context(session_core::Context::default().with_clock(clock.shared()));
     cap_holds_across_writes(Arc::new(backend), &clock).await;
 }
 
@@ -89,7 +89,8 @@ async fn encrypted_cookies_enforce_the_absolute_age() {
 #[tokio::test]
 async fn without_the_cap_the_cookie_is_djangos_dict() {
     let clock = MockClock::at(datetime!(2023-11-14 22:13:20 UTC));
-    let backend = SignedCookieBackend::signed(&keys()).with_clock(clock.shared());
+    let backend = SignedCookieBackend::signed(&keys())
+        .with_context(session_core::Context::default().with_clock(clock.shared()));
     assert!(!backend.capabilities().keeps_created_at);
     let store = SessionStore::new(Arc::new(backend)).with_clock(clock.shared());
     let session = store.session(None);

@@ -36,7 +36,8 @@ fn clock() -> MockClock {
 }
 
 fn backend(keys: &Keyring, clock: &MockClock) -> SignedCookieBackend {
-    SignedCookieBackend::signed(keys).with_clock(clock.shared())
+    SignedCookieBackend::signed(keys)
+        .with_context(session_core::Context::default().with_clock(clock.shared()))
 }
 
 fn key(token: &str) -> SessionKey {
@@ -173,7 +174,7 @@ async fn sealed(compression: Compression, cart_items: usize) -> String {
     let clock = clock();
     let keys = keys(SECRET, &[]);
     let backend = SignedCookieBackend::new(Signed::new(&keys).with_compression(compression))
-        .with_clock(clock.shared());
+        .with_context(session_core::Context::default().with_clock(clock.shared()));
     let store = SessionStore::new(Arc::new(backend)).with_clock(clock.shared());
     let session = store.session(None);
     let cart: Vec<String> = (0..cart_items).map(|n| format!("sku-{n:04}")).collect();

@@ -28,11 +28,13 @@ fn clock() -> MockClock {
 }
 
 fn signed(secret: &str, clock: &MockClock) -> SignedCookieBackend {
-    SignedCookieBackend::signed(&keys(secret)).with_clock(clock.shared())
+    SignedCookieBackend::signed(&keys(secret))
+        .with_context(session_core::Context::default().with_clock(clock.shared()))
 }
 
 fn encrypted(secret: &str, name: &str, clock: &MockClock) -> EncryptedCookieBackend {
-    EncryptedCookieBackend::encrypted(&keys(secret), name).with_clock(clock.shared())
+    EncryptedCookieBackend::encrypted(&keys(secret), name)
+        .with_context(session_core::Context::default().with_clock(clock.shared()))
 }
 
 /// A genuine cookie of `backend` holding a logged-in user with a cart.

@@ -72,6 +72,23 @@ pub enum Error {
         /// The engine's name.
         backend: &'static str,
     },
+    /// Every key the generator drew was taken: a scripted or custom generator that repeats
+    /// itself (the OS CSPRNG never does). Not transient: retrying draws from the same source.
+    #[error(
+        "no free session key after {attempts} tries: the key generator keeps returning taken keys"
+    )]
+    NoFreeKey {
+        /// How many keys were tried.
+        attempts: usize,
+    },
+    /// The operating system's random number generator failed (no key, nonce or jitter could be
+    /// drawn).
+    #[error("the operating system's random number generator failed")]
+    Randomness {
+        /// The OS error.
+        #[source]
+        source: BoxError,
+    },
     /// The store failed: database down, pool timed out, I/O error.
     #[error("the {backend} session store failed (is it running and reachable?)")]
     Backend {
@@ -88,6 +105,13 @@ impl Error {
     pub fn backend(backend: &'static str, source: impl Into<BoxError>) -> Self {
         Self::Backend {
             backend,
+            source: source.into(),
+        }
+    }
+
+    /// Wraps a failure of the OS random number generator.
+    pub fn randomness(source: impl Into<BoxError>) -> Self {
+        Self::Randomness {
             source: source.into(),
         }
     }

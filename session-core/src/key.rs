@@ -170,7 +170,7 @@ impl KeyGenerator {
     /// A new key.
     ///
     /// # Errors
-    /// [`Error::Backend`](crate::Error::Backend) when the OS random source fails.
+    /// [`Error::Randomness`](crate::Error::Randomness) when the OS random source fails.
     pub fn generate(&self) -> crate::Result<SessionKey> {
         match &self.source {
             KeySource::Random => random_key(),
@@ -208,7 +208,7 @@ fn random_key() -> crate::Result<SessionKey> {
     let mut key = String::with_capacity(KEY_LENGTH);
     let mut buf = [0u8; 48];
     while key.len() < KEY_LENGTH {
-        getrandom::fill(&mut buf).map_err(|err| crate::Error::backend("os-random", err))?;
+        getrandom::fill(&mut buf).map_err(crate::Error::randomness)?;
         for &byte in buf.iter().filter(|&&b| b < UNBIASED_LIMIT) {
             if key.len() == KEY_LENGTH {
                 break;

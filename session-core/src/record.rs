@@ -152,7 +152,7 @@ pub struct Version(VersionRepr);
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum VersionRepr {
     Counter(u64),
-    Token(Arc<str>),
+    Token(Arc<[u8]>),
 }
 
 impl Version {
@@ -165,8 +165,8 @@ impl Version {
     }
 
     /// A version that is a token (a stored payload or its digest).
-    pub fn token(token: impl Into<Arc<str>>) -> Self {
-        Self(VersionRepr::Token(token.into()))
+    pub fn token(token: impl AsRef<[u8]>) -> Self {
+        Self(VersionRepr::Token(Arc::from(token.as_ref())))
     }
 
     /// The counter, if this is a counter version.
@@ -178,7 +178,7 @@ impl Version {
     }
 
     /// The token, if this is a token version.
-    pub fn as_token(&self) -> Option<&str> {
+    pub fn as_token(&self) -> Option<&[u8]> {
         match &self.0 {
             VersionRepr::Counter(_) => None,
             VersionRepr::Token(token) => Some(token),

@@ -33,14 +33,11 @@
 //! # Ok(()) }
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// Without a database feature nothing can be connected: the code compiles, unused.
-#![cfg_attr(
-    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
-    allow(unused, unreachable_code)
-)]
+
+#[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+compile_error!("session-db needs a database: enable the feature sqlite, postgres or mysql");
 
 mod failure;
-mod payload;
 mod schema;
 mod slack;
 mod store;
@@ -49,15 +46,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::codec::django::DjangoCodec;
+use session_core::codec::{Beside, Expected, RecordCodec, load_live};
 use session_core::{
-    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
-    SystemClock, async_trait,
+    Backend, Capabilities, Context, Error, JsonCodec, Record, Result, SessionKey, Stored,
+    async_trait,
 };
 use time::OffsetDateTime;
 
 pub use failure::DbError;
-use payload::{Expected, Payload};
 use schema::{Statements, check_table};
 pub use slack::DEFAULT_EXPIRY_SLACK;
 pub use store::DbPool;
@@ -73,8 +69,6 @@ pub fn expire_date_index_name(table: &str, max_identifier_length: usize) -> Stri
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 /// Default time to wait for a connection before a request fails with `Error::Backend`.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-/// A key generator that keeps returning taken keys gets this many tries, then an error.
-const MAX_CREATE_ATTEMPTS: usize = 10_000;
 
 /// Sessions in a SQL database, in Django's `django_session` table.
 #[derive(Clone)]
@@ -86,9 +80,8 @@ struct Inner {
     pool: DbPool,
     table: String,
     sql: Statements,
-    clock: SharedClock,
-    keys: KeyGenerator,
-    payload: Payload,
+    context: Context,
+    codec: Arc<dyn RecordCodec>,
     expiry_slack: Duration,
 }
 
@@ -98,6 +91,7 @@ impl fmt::Debug for DbBackend {
         f.debug_struct("DbBackend")
             .field("database", &self.inner.pool.dialect().name())
             .field("table", &self.inner.table)
+            .field("codec", &self.inner.codec.name())
             .finish_non_exhaustive()
     }
 }
@@ -113,11 +107,10 @@ enum Source {
 pub struct DbBackendBuilder {
     source: Source,
     table: String,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    context: Context,
     max_connections: u32,
     acquire_timeout: Duration,
-    payload: Payload,
+    codec: Arc<dyn RecordCodec>,
     expiry_slack: Duration,
     create_database: bool,
 }
@@ -139,15 +132,10 @@ impl DbBackendBuilder {
         self
     }
 
-    /// The clock deciding expiry. Default: the system clock.
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The generator of new keys. Default: [`KeyGenerator::random`].
-    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
-        self.keys = keys;
+    /// The clock deciding expiry and the generator of new keys. Default:
+    /// [`Context::default`].
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
         self
     }
 
@@ -183,11 +171,13 @@ impl DbBackendBuilder {
         self
     }
 
-    /// Store Django's own `session_data` (`SESSION_CODEC=django`), signed by `codec`, so a
-    /// Django app reads and writes the same rows. Saves then check the stored text itself, so
-    /// a write Django made since our load is a conflict, not overwritten. Default: our JSON.
-    pub fn django_codec(mut self, codec: DjangoCodec) -> Self {
-        self.payload = Payload::Django(codec);
+    /// What goes in `session_data`. Default: [`JsonCodec`], our record (versioned by the
+    /// `version` column). [`DjangoCodec`](session_core::codec::django::DjangoCodec)
+    /// (`SESSION_CODEC=django`) stores Django's own signed `session_data`, so a Django app reads
+    /// and writes the same rows; saves then check the stored text itself, so a write Django made
+    /// since our load is a conflict, not overwritten.
+    pub fn codec(mut self, codec: impl RecordCodec + 'static) -> Self {
+        self.codec = Arc::new(codec);
         self
     }
 
@@ -209,9 +199,8 @@ impl DbBackendBuilder {
                 pool,
                 table: self.table,
                 sql,
-                clock: self.clock,
-                keys: self.keys,
-                payload: self.payload,
+                context: self.context,
+                codec: self.codec,
                 expiry_slack: self.expiry_slack,
             }),
         })
@@ -301,11 +290,10 @@ impl DbBackend {
         DbBackendBuilder {
             source,
             table: "django_session".to_owned(),
-            clock: SystemClock::shared(),
-            keys: KeyGenerator::random(),
+            context: Context::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
-            payload: Payload::Json,
+            codec: Arc::new(JsonCodec),
             expiry_slack: DEFAULT_EXPIRY_SLACK,
             create_database: true,
         }
@@ -370,7 +358,19 @@ impl DbBackend {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.inner.clock.now()
+        self.inner.context.now()
+    }
+
+    /// `record` encoded as `session_data` at version `next`.
+    fn encode(
+        &self,
+        record: &Record,
+        next: u64,
+        now: OffsetDateTime,
+    ) -> Result<(String, session_core::Version)> {
+        let encoded = self.inner.codec.encode(record, next, now)?;
+        let text = String::from_utf8(encoded.bytes).map_err(Error::codec)?;
+        Ok((text, encoded.version))
     }
 }
 
@@ -388,46 +388,32 @@ impl Backend for DbBackend {
         else {
             return Ok(None);
         };
-        match self.inner.payload.decode(&row) {
-            Ok(mut record) => {
-                record.handle = Some(slack::handle(key, row.expires_at));
-                Ok(Some(record))
-            }
-            Err(err) => {
-                tracing::warn!(
-                    backend = self.name(),
-                    table = %self.inner.table,
-                    error = %err,
-                    "session data corrupted; treating the session as absent"
-                );
-                Ok(None)
-            }
-        }
+        let beside = Beside::row(row.version.unsigned_abs(), row.expires_at);
+        let record = load_live(
+            &*self.inner.codec,
+            row.data.as_bytes(),
+            beside,
+            self.now(),
+            self.name(),
+        );
+        Ok(record.map(|mut record| {
+            record.handle = Some(slack::handle(key, row.expires_at));
+            record
+        }))
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let (data, version) = self.inner.payload.encode(&record, 1, self.now())?;
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.inner.keys.generate()?;
-            let inserted = self
-                .inner
-                .pool
-                .insert(
-                    &self.inner.sql,
-                    key.django_syntax()?,
-                    &data,
-                    record.expires_at,
-                    1,
-                )
-                .await?;
-            if inserted {
-                return Ok(Stored { key, version });
-            }
-        }
-        Err(Error::backend(
-            self.name(),
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let (data, version) = self.encode(&record, 1, self.now())?;
+        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
+        let key = self
+            .inner
+            .context
+            .create_with(|key| async move {
+                let key = key.django_syntax()?;
+                pool.insert(sql, key, data, record.expires_at, 1).await
+            })
+            .await?;
+        Ok(Stored { key, version })
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
@@ -435,14 +421,14 @@ impl Backend for DbBackend {
         let now = self.now();
         let sql = &self.inner.sql;
         let pool = &self.inner.pool;
-        let expected = self.inner.payload.expected(&record)?;
+        let expected = self.inner.codec.expected(&record)?;
         let expires_at = (!slack::keeps_deadline(key, &record, now, self.inner.expiry_slack))
             .then_some(record.expires_at);
         let next = match expected {
             Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
-            Expected::Text(_) => 0,
+            Expected::Bytes(_) => 0,
         };
-        let (data, version) = self.inner.payload.encode(&record, next, now)?;
+        let (data, version) = self.encode(&record, next, now)?;
         let changed = pool
             .update(sql, key_text, &data, expires_at, &expected, now)
             .await?;
@@ -475,29 +461,17 @@ impl Backend for DbBackend {
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         let old = old.django_syntax()?;
-        let (data, version) = self.inner.payload.encode(&record, 1, self.now())?;
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.inner.keys.generate()?;
-            let done = self
-                .inner
-                .pool
-                .cycle(
-                    &self.inner.sql,
-                    old,
-                    key.django_syntax()?,
-                    &data,
-                    record.expires_at,
-                    1,
-                )
-                .await?;
-            if done {
-                return Ok(Stored { key, version });
-            }
-        }
-        Err(Error::backend(
-            self.name(),
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let (data, version) = self.encode(&record, 1, self.now())?;
+        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
+        let key = self
+            .inner
+            .context
+            .create_with(|key| async move {
+                let key = key.django_syntax()?;
+                pool.cycle(sql, old, key, data, record.expires_at, 1).await
+            })
+            .await?;
+        Ok(Stored { key, version })
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
@@ -527,7 +501,6 @@ impl Backend for DbBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::server_side()
-            .with_keeps_created_at(matches!(self.inner.payload, Payload::Json))
+        Capabilities::server_side().with_keeps_created_at(self.inner.codec.keeps_created_at())
     }
 }

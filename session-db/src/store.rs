@@ -4,12 +4,12 @@
 //! with that database's pool and time type (PostgreSQL `timestamptz`, MySQL `datetime(6)` in
 //! UTC, SQLite text in Django's format).
 
-use session_core::Result;
+use session_core::{Error, Result};
 use sqlx::Row as _;
 use time::OffsetDateTime;
 
-use crate::payload::Expected;
 use crate::schema::{CLEAR_BATCH, Dialect, Statements};
+use session_core::codec::Expected;
 
 /// A connection pool on one of the supported databases.
 #[derive(Debug, Clone)]
@@ -24,10 +24,6 @@ pub enum DbPool {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqlitePool),
-    /// Without any database feature there is no pool to hold.
-    #[doc(hidden)]
-    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-    None(std::convert::Infallible),
 }
 
 impl DbPool {
@@ -39,8 +35,6 @@ impl DbPool {
             Self::MySql(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
             Self::Sqlite(_) => Dialect::Sqlite,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Self::None(never) => match *never {},
         }
     }
 
@@ -53,10 +47,14 @@ impl DbPool {
             Self::MySql(pool) => pool.close().await,
             #[cfg(feature = "sqlite")]
             Self::Sqlite(pool) => pool.close().await,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Self::None(never) => match *never {},
         }
     }
+}
+
+/// The version a save must find, as the statement binds it.
+enum Bound<'a> {
+    Counter(i64),
+    Text(&'a str),
 }
 
 /// A stored row: what `load` needs.
@@ -105,8 +103,6 @@ macro_rules! with_pool {
                 let $fail = |err| crate::failure::failed("sqlite", err);
                 $body
             }
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            DbPool::None(never) => match *never {},
         }
     };
 }
@@ -174,8 +170,17 @@ impl DbPool {
         let statement = match (expected, expires_at.is_some()) {
             (Expected::Counter(_), true) => &sql.update,
             (Expected::Counter(_), false) => &sql.update_keeping_expiry,
-            (Expected::Text(_), true) => &sql.update_if_data,
-            (Expected::Text(_), false) => &sql.update_if_data_keeping_expiry,
+            (Expected::Bytes(_), true) => &sql.update_if_data,
+            (Expected::Bytes(_), false) => &sql.update_if_data_keeping_expiry,
+        };
+        // A version no row can hold (past i64, not text) is another writer's: a conflict.
+        let expected = match expected {
+            Expected::Counter(version) => {
+                Bound::Counter(i64::try_from(*version).map_err(|_| Error::Conflict)?)
+            }
+            Expected::Bytes(bytes) => {
+                Bound::Text(std::str::from_utf8(bytes).map_err(|_| Error::Conflict)?)
+            }
         };
         with_pool!(self, |pool, to_db, _from_db, fail| {
             let mut query = sqlx::query(statement).bind(data);
@@ -183,9 +188,9 @@ impl DbPool {
                 query = query.bind(to_db(expires_at));
             }
             let query = query.bind(key);
-            let query = match *expected {
-                Expected::Counter(version) => query.bind(version),
-                Expected::Text(text) => query.bind(text),
+            let query = match expected {
+                Bound::Counter(version) => query.bind(version),
+                Bound::Text(text) => query.bind(text),
             };
             query
                 .bind(to_db(now))

@@ -31,7 +31,7 @@ async fn databases(case: &str, clock: &MockClock) -> Vec<(&'static str, DbBacken
     ] {
         let backend = DbBackend::builder(url)
             .table(ctx.namespace.clone())
-            .clock(clock.shared())
+            .context(session_core::Context::default().with_clock(clock.shared()))
             .acquire_timeout(Duration::from_secs(10))
             .build()
             .await
@@ -240,7 +240,7 @@ async fn sqlite_stores_dates_in_djangos_text_format() {
     let url = format!("sqlite://{}", path.display());
     let clock = MockClock::default(); // 2023-11-14T22:13:20Z
     let backend = DbBackend::builder(url.clone())
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .build()
         .await
         .unwrap();
@@ -341,7 +341,7 @@ async fn invalid_keys_never_reach_the_database() {
 async fn sqlite_in_memory_keeps_its_sessions() {
     let clock = MockClock::default();
     let backend = DbBackend::builder("sqlite::memory:")
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .build()
         .await
         .unwrap();
@@ -368,7 +368,7 @@ async fn sqlite_in_memory_keeps_its_sessions() {
 async fn corrupt_session_data_is_a_warning_and_no_session() {
     let clock = MockClock::default();
     let backend = DbBackend::builder("sqlite::memory:")
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .build()
         .await
         .unwrap();
@@ -380,7 +380,7 @@ async fn corrupt_session_data_is_a_warning_and_no_session() {
         .await
         .unwrap();
     assert!(backend.load(&key).await.unwrap().is_none());
-    assert!(logs_contain("session data corrupted"));
+    assert!(logs_contain("stored session does not decode"));
     assert!(
         !logs_contain("corruptkey123456"),
         "the key never reaches the logs"
@@ -439,7 +439,7 @@ async fn saves_leave_expire_date_alone_within_the_slack() {
     for (name, backend) in databases("expiry_slack_zero", &clock).await {
         let backend = DbBackend::builder_with_pool(backend.pool().clone())
             .table(backend.table())
-            .clock(clock.shared())
+            .context(session_core::Context::default().with_clock(clock.shared()))
             .expiry_slack(Duration::ZERO)
             .build()
             .await

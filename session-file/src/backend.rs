@@ -5,16 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::codec::django::DjangoCodec;
-use session_core::codec::framed;
+use session_core::codec::{Expected, RecordCodec};
 use session_core::{
-    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
-    SystemClock, Version, async_trait,
+    Backend, Capabilities, Context, Error, JsonCodec, Record, Result, SessionKey, Stored,
+    async_trait,
 };
 use time::OffsetDateTime;
 
 use crate::dir::{SessionDir, cookie_name_fits};
-use crate::django::DjangoFiles;
 use crate::locks::Locks;
 use crate::ops::{NAME, Refused, failed};
 use crate::sweep::SweepRules;
@@ -27,8 +25,6 @@ pub const DEFAULT_TEMP_GRACE: Duration = Duration::from_secs(600);
 /// Default age after which `clear_expired` removes a session file it cannot read (Django's
 /// format, corrupt bytes): Django's default `SESSION_COOKIE_AGE`, two weeks.
 pub const DEFAULT_UNREADABLE_AGE: Duration = Duration::from_secs(1_209_600);
-/// A key generator that keeps returning taken keys gets this many tries, then an error.
-const MAX_CREATE_ATTEMPTS: usize = 10_000;
 
 /// Sessions as files in one directory: Django's `file` engine, made safe.
 ///
@@ -70,8 +66,7 @@ const MAX_CREATE_ATTEMPTS: usize = 10_000;
 #[derive(Clone)]
 pub struct FileBackend {
     dir: Arc<SessionDir>,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    context: Context,
     temp_grace: Duration,
     unreadable_age: Duration,
 }
@@ -82,13 +77,13 @@ impl fmt::Debug for FileBackend {
             .field("path", &self.dir.path)
             .field("cookie_name", &self.dir.cookie_name)
             .field("sync_writes", &self.dir.sync_writes)
+            .field("codec", &self.dir.codec.name())
             .finish_non_exhaustive()
     }
 }
 
 /// Builds a [`FileBackend`].
 #[must_use]
-#[derive(Debug)]
 pub struct FileBackendBuilder {
     path: PathBuf,
     cookie_name: String,
@@ -96,20 +91,30 @@ pub struct FileBackendBuilder {
     sync_writes: bool,
     temp_grace: Duration,
     unreadable_age: Duration,
-    clock: SharedClock,
-    keys: KeyGenerator,
-    django: Option<DjangoCodec>,
+    context: Context,
+    codec: Arc<dyn RecordCodec>,
+}
+
+impl fmt::Debug for FileBackendBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileBackendBuilder")
+            .field("path", &self.path)
+            .field("cookie_name", &self.cookie_name)
+            .field("codec", &self.codec.name())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FileBackendBuilder {
-    /// Keep Django's own layout (`SESSION_CODEC=django`): each file holds only Django's
-    /// `session_data` signed by `codec`, and its modification time carries the deadline as
-    /// Django reads it (set [`unreadable_age`](Self::unreadable_age) to Django's
-    /// `SESSION_COOKIE_AGE`). Saves check the file's whole text, so a write Django made since
-    /// our load is a conflict. Django writes without our locks: a Django write landing between
-    /// our check and our rename (microseconds) can still be lost.
-    pub fn django_codec(mut self, codec: DjangoCodec) -> Self {
-        self.django = Some(codec);
+    /// What each file holds. Default: [`JsonCodec`], the framed record, whose header `load`,
+    /// saves and the sweep read. [`DjangoCodec`](session_core::codec::django::DjangoCodec)
+    /// (`SESSION_CODEC=django`) keeps Django's own layout: each file holds only Django's
+    /// `session_data`, and its modification time carries the deadline as Django reads it (give
+    /// the codec Django's `SESSION_COOKIE_AGE`). Saves then check the file's whole text, so a
+    /// write Django made since our load is a conflict. Django writes without our locks: a
+    /// Django write landing between our check and our rename (microseconds) can still be lost.
+    pub fn codec(mut self, codec: impl RecordCodec + 'static) -> Self {
+        self.codec = Arc::new(codec);
         self
     }
 
@@ -148,15 +153,10 @@ impl FileBackendBuilder {
         self
     }
 
-    /// The clock that decides liveness (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Where new session keys come from (default: the OS CSPRNG).
-    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
-        self.keys = keys;
+    /// The clock that decides liveness and the source of new keys (default:
+    /// [`Context::default`]).
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
         self
     }
 
@@ -195,13 +195,9 @@ impl FileBackendBuilder {
                 cookie_name: self.cookie_name,
                 locks,
                 sync_writes: self.sync_writes,
-                django: self.django.map(|codec| DjangoFiles {
-                    codec,
-                    cookie_age: self.unreadable_age,
-                }),
+                codec: self.codec,
             }),
-            clock: self.clock,
-            keys: self.keys,
+            context: self.context,
             temp_grace: self.temp_grace,
             unreadable_age: self.unreadable_age,
         })
@@ -227,9 +223,8 @@ impl FileBackend {
             sync_writes: true,
             temp_grace: DEFAULT_TEMP_GRACE,
             unreadable_age: DEFAULT_UNREADABLE_AGE,
-            clock: SystemClock::shared(),
-            keys: KeyGenerator::random(),
-            django: None,
+            context: Context::default(),
+            codec: Arc::new(JsonCodec),
         }
     }
 
@@ -258,7 +253,7 @@ impl FileBackend {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        self.context.now()
     }
 
     /// Runs `op` on a blocking thread.
@@ -282,63 +277,40 @@ impl Backend for FileBackend {
         };
         let key = key.to_owned();
         let now = self.now();
-        self.blocking(move |dir| match dir.django {
-            Some(_) => dir.django_load(&key, now),
-            None => dir.load(&key, framed::micros(now)),
-        })
-        .await
+        self.blocking(move |dir| dir.load(&key, now)).await
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let (bytes, version, modified) = match &self.dir.django {
-            Some(django) => {
-                let (bytes, version, modified) = django.encode(&record, self.now())?;
-                (bytes, version, Some(modified))
-            }
-            None => (framed::encode(&record, 1)?, Version::counter(1), None),
-        };
-        let bytes = Arc::new(bytes);
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.keys.generate()?;
-            let name = key.django_syntax()?.to_owned();
-            let bytes = Arc::clone(&bytes);
-            if self
-                .blocking(move |dir| dir.create(&name, &bytes, modified))
-                .await?
-            {
-                return Ok(Stored {
-                    key,
-                    version: version.clone(),
-                });
-            }
-        }
-        Err(Error::backend(
-            NAME,
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
+        let encoded = Arc::new(self.dir.codec.encode(&record, 1, self.now())?);
+        let key = self
+            .context
+            .create_with(|key| {
+                let encoded = Arc::clone(&encoded);
+                async move {
+                    let name = key.django_syntax()?.to_owned();
+                    self.blocking(move |dir| dir.create(&name, &encoded)).await
+                }
+            })
+            .await?;
+        Ok(Stored {
+            key,
+            version: encoded.version.clone(),
+        })
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         let name = key.django_syntax()?.to_owned();
         let now = self.now();
-        let (outcome, version) = if let Some(django) = &self.dir.django {
-            let (bytes, version, modified) = django.encode(&record, now)?;
-            // A record never stored here matches no file (Django never writes "").
-            let expected = record.version.as_token().unwrap_or_default().to_owned();
-            let outcome = self
-                .blocking(move |dir| dir.django_save(&name, &expected, now, &bytes, modified))
-                .await?;
-            (outcome, version)
-        } else {
-            let expected = record.version.as_counter().ok_or(Error::Conflict)?;
-            let next = expected.checked_add(1).ok_or(Error::Conflict)?;
-            let bytes = framed::encode(&record, next)?;
-            let now = framed::micros(now);
-            let outcome = self
-                .blocking(move |dir| dir.save(&name, expected, now, &bytes))
-                .await?;
-            (outcome, Version::counter(next))
+        let next = match self.dir.codec.expected(&record)? {
+            Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
+            Expected::Bytes(_) => 0,
         };
+        let encoded = self.dir.codec.encode(&record, next, now)?;
+        let version = encoded.version.clone();
+        let expected = record.version;
+        let outcome = self
+            .blocking(move |dir| dir.save(&name, &expected, now, &encoded))
+            .await?;
         match outcome {
             Ok(()) => Ok(Stored {
                 key: key.clone(),
@@ -353,10 +325,7 @@ impl Backend for FileBackend {
         let name = key.django_syntax()?.to_owned();
         let now = self.now();
         if self
-            .blocking(move |dir| match dir.django {
-                Some(_) => dir.django_touch(&name, now, expires_at),
-                None => dir.touch(&name, framed::micros(now), framed::micros(expires_at)),
-            })
+            .blocking(move |dir| dir.touch(&name, now, expires_at))
             .await?
         {
             Ok(key.clone())
@@ -379,11 +348,7 @@ impl Backend for FileBackend {
         };
         let key = key.to_owned();
         let now = self.now();
-        self.blocking(move |dir| match dir.django {
-            Some(_) => dir.django_load(&key, now).map(|record| record.is_some()),
-            None => dir.exists(&key, framed::micros(now)),
-        })
-        .await
+        self.blocking(move |dir| dir.exists(&key, now)).await
     }
 
     /// Removes expired session files (counted) and temporary files older than the grace period
@@ -408,6 +373,6 @@ impl Backend for FileBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::server_side().with_keeps_created_at(self.dir.django.is_none())
+        Capabilities::server_side().with_keeps_created_at(self.dir.codec.keeps_created_at())
     }
 }

@@ -3,9 +3,12 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
-use session_core::codec::framed::MAX_HEADER_BYTES;
+use session_core::codec::RecordCodec;
+use time::OffsetDateTime;
 
 use crate::locks::{LOCK_FILE_PREFIX, Locks};
 
@@ -19,8 +22,8 @@ pub(crate) struct SessionDir {
     pub(crate) cookie_name: String,
     pub(crate) locks: Locks,
     pub(crate) sync_writes: bool,
-    /// Django's format (`SESSION_CODEC=django`): files hold only Django's `session_data`.
-    pub(crate) django: Option<crate::django::DjangoFiles>,
+    /// What the files hold.
+    pub(crate) codec: Arc<dyn RecordCodec>,
 }
 
 impl SessionDir {
@@ -32,32 +35,17 @@ impl SessionDir {
         self.path.join(name)
     }
 
-    /// The whole file of `key`; `None` when there is none.
-    pub(crate) fn read(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        read_bounded(&self.file_of(key))
-    }
-
-    /// The first bytes of the file of `key`, enough for its header; `None` when there is none.
-    pub(crate) fn read_head(&self, key: &str) -> io::Result<Option<Vec<u8>>> {
-        read_head(&self.file_of(key))
-    }
-
     /// Writes `bytes` as the next content of the file of `key`, crash-safely: into a temporary
-    /// file in the same directory, flushed to disk unless `sync_writes` is off. Nothing is
-    /// visible until [`Staged::commit`] renames it over the old file, so readers and crashes see
-    /// the old file or the new one, never a mix. Needs no lock: the slow part (the write and
-    /// its flush) stays out of the critical section.
-    pub(crate) fn stage(&self, key: &str, bytes: &[u8]) -> io::Result<Staged> {
-        self.stage_modified(key, bytes, None)
-    }
-
-    /// [`stage`](Self::stage), the file's modification time set to `modified` (Django's file
-    /// engine reads a session's deadline from it).
-    pub(crate) fn stage_modified(
+    /// file in the same directory, flushed to disk unless `sync_writes` is off, its
+    /// modification time set to `modified` when given (Django's file engine reads a session's
+    /// deadline from it). Nothing is visible until [`Staged::commit`] renames it over the old
+    /// file, so readers and crashes see the old file or the new one, never a mix. Needs no
+    /// lock: the slow part (the write and its flush) stays out of the critical section.
+    pub(crate) fn stage(
         &self,
         key: &str,
         bytes: &[u8],
-        modified: Option<std::time::SystemTime>,
+        modified: Option<SystemTime>,
     ) -> io::Result<Staged> {
         let target = self.file_of(key);
         let (temp, mut file) = self.create_temp(&target)?;
@@ -164,14 +152,20 @@ pub(crate) fn read_bounded(path: &Path) -> io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// The first bytes of the file at `path`, enough for its header; `None` when there is none.
-pub(crate) fn read_head(path: &Path) -> io::Result<Option<Vec<u8>>> {
+/// The first `len` bytes of the file at `path` (its header); `None` when there is none.
+pub(crate) fn read_head(path: &Path, len: usize) -> io::Result<Option<Vec<u8>>> {
     let Some(file) = absent_is_none(File::open(path))? else {
         return Ok(None);
     };
-    let mut head = Vec::with_capacity(MAX_HEADER_BYTES);
-    file.take(MAX_HEADER_BYTES as u64).read_to_end(&mut head)?;
+    let mut head = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut head)?;
     Ok(Some(head))
+}
+
+/// When the file at `path` was last written; `None` when there is none.
+pub(crate) fn modified_of(path: &Path) -> io::Result<Option<OffsetDateTime>> {
+    let modified = absent_is_none(std::fs::metadata(path).and_then(|meta| meta.modified()))?;
+    Ok(modified.map(OffsetDateTime::from))
 }
 
 fn absent_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {

@@ -17,7 +17,6 @@
 
 mod backend;
 mod dir;
-mod django;
 mod locks;
 mod ops;
 mod sweep;

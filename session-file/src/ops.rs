@@ -1,14 +1,19 @@
 //! The engine's operations on the directory, run on a blocking thread. Every write stages its
 //! new file first, then holds the session's stripe lock for the check of version and liveness
 //! and the rename that follows: one step for every writer of the directory, in this process or
-//! another.
+//! another. What a file holds is the codec's business: its version and deadline come from
+//! [`RecordCodec::stamp`], from the header alone when the codec has one (ours), else from the
+//! whole file and its modification time (Django's).
 
 use std::io;
+use std::path::Path;
+use std::time::SystemTime;
 
-use session_core::codec::framed::{self, Header};
-use session_core::{Error, Record, Result};
+use session_core::codec::{Beside, Encoded, Stamp, load_live};
+use session_core::{Error, Record, Result, Version};
+use time::OffsetDateTime;
 
-use crate::dir::SessionDir;
+use crate::dir::{SessionDir, modified_of, read_bounded, read_head};
 
 /// The engine's name in errors and logs.
 pub(crate) const NAME: &str = "file";
@@ -23,48 +28,73 @@ pub(crate) enum Refused {
 }
 
 impl SessionDir {
-    /// The live record of `key` at `now_micros`; corrupt files are logged and absent.
-    pub(crate) fn load(&self, key: &str, now_micros: i64) -> Result<Option<Record>> {
-        let Some(bytes) = self.read(key).map_err(failed)? else {
+    /// The file at `path` (whole, or only its header when the codec has one and `whole` is
+    /// false) and what the file system keeps beside it; `None` when there is no file.
+    fn read_at(&self, path: &Path, whole: bool) -> io::Result<Option<(Vec<u8>, Beside)>> {
+        let header = self.codec.header_len();
+        let bytes = match header.filter(|_| !whole) {
+            Some(len) => read_head(path, len)?,
+            None => read_bounded(path)?,
+        };
+        let Some(bytes) = bytes else {
             return Ok(None);
         };
-        let decoded = framed::parse(&bytes)
-            .ok_or_else(|| Error::codec("no session header"))
-            .and_then(|header| {
-                if header.expires_at_micros <= now_micros {
-                    Ok(None)
-                } else {
-                    framed::decode(&header).map(Some)
-                }
-            });
-        Ok(decoded.unwrap_or_else(|err| {
-            tracing::warn!(
-                backend = NAME,
-                error = %err,
-                "session file corrupted; treating the session as absent"
-            );
-            None
-        }))
+        if header.is_some() {
+            return Ok(Some((bytes, Beside::NOTHING)));
+        }
+        Ok(modified_of(path)?.map(|modified| (bytes, Beside::modified(modified))))
+    }
+
+    /// The version and deadline of the file at `path`, when it holds a record live at `now`.
+    pub(crate) fn live_stamp_at(
+        &self,
+        path: &Path,
+        now: OffsetDateTime,
+    ) -> io::Result<Option<Stamp>> {
+        let Some((bytes, beside)) = self.read_at(path, false)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .codec
+            .stamp(&bytes, beside)
+            .ok()
+            .filter(|stamp| now < stamp.expires_at))
+    }
+
+    /// The deadline of the file at `path` when its codec reads it; `Ok(None)` for a file that
+    /// is not a record (or is gone).
+    pub(crate) fn deadline_at(&self, path: &Path) -> io::Result<Option<OffsetDateTime>> {
+        let Some((bytes, beside)) = self.read_at(path, false)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .codec
+            .stamp(&bytes, beside)
+            .ok()
+            .map(|stamp| stamp.expires_at))
+    }
+
+    /// The live record of `key` at `now`; files that do not decode are logged and absent.
+    pub(crate) fn load(&self, key: &str, now: OffsetDateTime) -> Result<Option<Record>> {
+        let Some((bytes, beside)) = self.read_at(&self.file_of(key), true).map_err(failed)? else {
+            return Ok(None);
+        };
+        Ok(load_live(&*self.codec, &bytes, beside, now, NAME))
     }
 
     /// True when a live record is in the file of `key`.
-    pub(crate) fn exists(&self, key: &str, now_micros: i64) -> Result<bool> {
-        let head = self.read_head(key).map_err(failed)?;
-        Ok(head
-            .as_deref()
-            .and_then(framed::parse)
-            .is_some_and(|header| header.expires_at_micros > now_micros))
+    pub(crate) fn exists(&self, key: &str, now: OffsetDateTime) -> Result<bool> {
+        let stamp = self
+            .live_stamp_at(&self.file_of(key), now)
+            .map_err(failed)?;
+        Ok(stamp.is_some())
     }
 
-    /// Writes `bytes` as the new session `key` (its modification time `modified`, in Django
-    /// mode); false when a file (live or not) is there.
-    pub(crate) fn create(
-        &self,
-        key: &str,
-        bytes: &[u8],
-        modified: Option<std::time::SystemTime>,
-    ) -> Result<bool> {
-        let staged = self.stage_modified(key, bytes, modified).map_err(failed)?;
+    /// Writes `encoded` as the new session `key`; false when a file (live or not) is there.
+    pub(crate) fn create(&self, key: &str, encoded: &Encoded) -> Result<bool> {
+        let staged = self
+            .stage(key, &encoded.bytes, modified(encoded))
+            .map_err(failed)?;
         self.locks
             .with(key, || {
                 if self.file_of(key).try_exists()? {
@@ -75,49 +105,59 @@ impl SessionDir {
             .map_err(failed)
     }
 
-    /// Replaces the record of `key` with `bytes`, only while the file holds a live record at
+    /// Replaces the record of `key` with `encoded`, only while the file holds a live record at
     /// `expected`.
     pub(crate) fn save(
         &self,
         key: &str,
-        expected: u64,
-        now_micros: i64,
-        bytes: &[u8],
+        expected: &Version,
+        now: OffsetDateTime,
+        encoded: &Encoded,
     ) -> Result<std::result::Result<(), Refused>> {
-        let staged = self.stage(key, bytes).map_err(failed)?;
+        let staged = self
+            .stage(key, &encoded.bytes, modified(encoded))
+            .map_err(failed)?;
         self.locks
             .with(key, || {
-                let head = self.read_head(key)?;
-                match live_header(head.as_deref(), now_micros) {
+                match self.live_stamp_at(&self.file_of(key), now)? {
                     None => Ok(Err(Refused::Gone)),
-                    Some(header) if header.version != expected => Ok(Err(Refused::Conflict)),
+                    Some(stamp) if stamp.version != *expected => Ok(Err(Refused::Conflict)),
                     Some(_) => staged.commit().map(Ok),
                 }
             })
             .map_err(failed)
     }
 
-    /// Moves the expiry of the live record of `key` to `expires_at_micros`, keeping its bytes
-    /// and version; false when there is no live record. The new file is written outside the
-    /// lock, then renamed under it if the file still holds what was read (else read again).
-    pub(crate) fn touch(&self, key: &str, now_micros: i64, expires_at_micros: i64) -> Result<bool> {
+    /// Moves the expiry of the live record of `key` to `expires_at`, keeping its data and
+    /// version; false when there is no live record. The new file is written outside the lock,
+    /// then renamed under it if the file still holds what was read (else read again).
+    pub(crate) fn touch(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool> {
+        let path = self.file_of(key);
         for _ in 0..MAX_TOUCH_ATTEMPTS {
-            let bytes = self.read(key).map_err(failed)?;
-            let Some(read) = live_header(bytes.as_deref(), now_micros) else {
+            let Some((bytes, beside)) = self.read_at(&path, true).map_err(failed)? else {
                 return Ok(false);
             };
-            let moved = framed::frame(read.version, expires_at_micros, read.record);
-            let staged = self.stage(key, &moved).map_err(failed)?;
+            let Some(read) = self
+                .codec
+                .stamp(&bytes, beside)
+                .ok()
+                .filter(|stamp| now < stamp.expires_at)
+            else {
+                return Ok(false);
+            };
+            let moved = self.codec.moved(&bytes, beside, expires_at, now)?;
+            let staged = self
+                .stage(key, &moved.bytes, modified(&moved))
+                .map_err(failed)?;
             let committed = self
                 .locks
                 .with(key, || {
-                    let head = self.read_head(key)?;
-                    let now = framed::parse(head.as_deref().unwrap_or_default());
-                    let unchanged = now.is_some_and(|now| {
-                        (now.version, now.expires_at_micros)
-                            == (read.version, read.expires_at_micros)
-                    });
-                    if unchanged {
+                    if self.live_stamp_at(&path, now)?.as_ref() == Some(&read) {
                         staged.commit().map(|()| true)
                     } else {
                         Ok(false)
@@ -138,14 +178,14 @@ impl SessionDir {
 
     /// Writes `bytes` as the file of `key`, whatever is there.
     pub(crate) fn write_raw(&self, key: &str, bytes: &[u8]) -> Result<()> {
-        let staged = self.stage(key, bytes).map_err(failed)?;
+        let staged = self.stage(key, bytes, None).map_err(failed)?;
         self.locks.with(key, || staged.commit()).map_err(failed)
     }
 }
 
-/// The header of a stored value when it holds a live record.
-fn live_header(stored: Option<&[u8]>, now_micros: i64) -> Option<Header<'_>> {
-    framed::parse(stored?).filter(|header| header.expires_at_micros > now_micros)
+/// The modification time the codec gives a file holding `encoded`.
+fn modified(encoded: &Encoded) -> Option<SystemTime> {
+    encoded.modified_at.map(SystemTime::from)
 }
 
 /// An I/O failure as the engine's error. The path is left out: it holds the session key.

@@ -6,10 +6,9 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use session_core::SessionKey;
-use session_core::codec::framed;
 use time::OffsetDateTime;
 
-use crate::dir::{SessionDir, TEMP_MARKER, read_head};
+use crate::dir::{SessionDir, TEMP_MARKER};
 use crate::ops::NAME;
 
 /// When files count as expired.
@@ -19,7 +18,7 @@ pub(crate) struct SweepRules {
     pub(crate) now: OffsetDateTime,
     /// A temporary file older than this is a crashed writer's leftover.
     pub(crate) temp_grace: Duration,
-    /// A session file without our header (Django's format, a placeholder, corrupt bytes)
+    /// A session file that is not a record of the codec (a placeholder, corrupt bytes)
     /// expires this long after it was last written, as Django's default expiry does.
     pub(crate) unreadable_age: Duration,
 }
@@ -71,10 +70,7 @@ impl SessionDir {
     }
 
     fn remove_if_expired(&self, key: &str, path: &Path, rules: SweepRules) -> io::Result<bool> {
-        let expired = |path: &Path| match self.django {
-            Some(_) => self.django_is_expired(path, rules.now),
-            None => is_expired(path, rules),
-        };
+        let expired = |path: &Path| self.is_expired(path, rules);
         if !expired(path)? {
             return Ok(false);
         }
@@ -83,15 +79,15 @@ impl SessionDir {
     }
 }
 
-/// True when the session file at `path` exists and is expired by `rules`.
-fn is_expired(path: &Path, rules: SweepRules) -> io::Result<bool> {
-    let Some(head) = read_head(path)? else {
-        return Ok(false);
-    };
-    if let Some(header) = framed::parse(&head) {
-        return Ok(header.expires_at_micros <= framed::micros(rules.now));
+impl SessionDir {
+    /// True when the session file at `path` exists and is expired by `rules`: by its codec's
+    /// deadline, or, for a file that is not a record, by its age.
+    fn is_expired(&self, path: &Path, rules: SweepRules) -> io::Result<bool> {
+        match self.deadline_at(path)? {
+            Some(deadline) => Ok(deadline <= rules.now),
+            None => older_than(path, rules.unreadable_age, rules.now),
+        }
     }
-    older_than(path, rules.unreadable_age, rules.now)
 }
 
 fn remove_stale_temp(path: &Path, rules: SweepRules) -> io::Result<bool> {

@@ -37,7 +37,7 @@ async fn a_writer_killed_before_its_rename_leaves_the_old_session() {
     let dir = tempfile::tempdir().unwrap();
     let clock = MockClock::default();
     let backend = FileBackend::builder(dir.path())
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .build()
         .unwrap();
     let store = SessionStore::new(Arc::new(backend.clone())).with_clock(clock.shared());

@@ -18,7 +18,7 @@ use time::Duration;
 
 fn backend(dir: &Path, clock: &MockClock) -> FileBackend {
     FileBackend::builder(dir)
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .build()
         .unwrap()
 }
@@ -244,7 +244,7 @@ async fn unreadable_files_expire_by_their_age_and_foreign_names_stay() {
     let dir = tempfile::tempdir().unwrap();
     let clock = MockClock::default();
     let backend = FileBackend::builder(dir.path())
-        .clock(clock.shared())
+        .context(session_core::Context::default().with_clock(clock.shared()))
         .unreadable_age(std::time::Duration::from_secs(3600))
         .build()
         .unwrap();

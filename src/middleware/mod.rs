@@ -68,6 +68,11 @@ impl SessionLayer {
         })
     }
 
+    /// The sessions this layer serves (for work outside requests: an admin task, a test).
+    pub fn store(&self) -> &SessionStore {
+        &self.config.store
+    }
+
     /// The status answered when the session was deleted during the request (logged out
     /// elsewhere). Default: 400, as Django's `SessionInterrupted`.
     #[must_use]

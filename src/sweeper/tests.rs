@@ -6,7 +6,7 @@ async fn the_sweeper_clears_and_stops_when_dropped() {
     let clock = MockClock::default();
     let backend = Arc::new(
         session_cache::MokaBackend::builder()
-            .clock(clock.shared())
+            .context(session_core::Context::default().with_clock(clock.shared()))
             .build(),
     );
     let record = || {

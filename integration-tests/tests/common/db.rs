@@ -68,12 +68,11 @@ pub(crate) async fn db_backend(
             Vec::new(),
         )
         .map_err(|err| Unavailable::new(service, err))?;
-        builder = builder.django_codec(session_core::codec::django::DjangoCodec::new(&keys));
+        builder = builder.codec(session_core::codec::django::DjangoCodec::new(&keys));
     }
     let backend = builder
         .table(ctx.namespace.clone())
-        .clock(ctx.clock.shared())
-        .key_generator(ctx.keys)
+        .context(ctx.context())
         .max_connections(5)
         .acquire_timeout(Duration::from_secs(10))
         .build()

@@ -38,9 +38,8 @@ pub(crate) async fn redis_backend(
     }
     session_conformance::services::reachable(service, urls)?;
     let backend = RedisBackend::builder(urls)
-        .key_prefix(prefix)
-        .clock(ctx.clock.shared())
-        .key_generator(ctx.keys)
+        .layout(session_cache::KeyLayout::braced(prefix))
+        .context(ctx.context())
         .build()
         .map_err(|err| Unavailable::new(service, err))?;
     let probe = SessionKey::from_cookie("probeprobeprobe1")

@@ -1,9 +1,11 @@
 //! Redis as the cache of a [`CachedBackend`](crate::CachedBackend): the same values as the
-//! engine, version-guarded by a script, tombstones as a marker value.
+//! engine, tombstones as a marker value. With a header (ours) a script refuses writes older
+//! than what is cached; without one (Django's pickles) only tombstones are guarded, and cached
+//! records carry a fingerprint instead of the store's version.
 
 use redis::AsyncCommands;
 use session_core::codec::framed;
-use session_core::{Record, Result, SessionKey, async_trait};
+use session_core::{Record, Result, SessionKey, Version, async_trait};
 
 use super::{RedisBackend, Retry, scripts, ttl};
 use crate::cached::{SessionCache, TOMBSTONE_TTL};
@@ -11,26 +13,28 @@ use crate::cached::{SessionCache, TOMBSTONE_TTL};
 #[async_trait]
 impl SessionCache for RedisBackend {
     async fn get(&self, key: &SessionKey) -> Result<Option<Record>> {
-        // A tombstone has no header: `load` sees no record (and says nothing of corruption).
-        let stored = self.get_value(key).await?;
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        if stored == scripts::TOMBSTONE_VALUE.as_bytes() {
-            return Ok(None);
-        }
-        Ok(self.decode_live(&stored))
+        self.load_live(key).await
     }
 
     async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
         let redis_key = self.redis_key(key)?;
+        let now = self.now();
+        let ttl = ttl::ttl_millis(record.expires_at, now);
         let version = record.version.as_counter().unwrap_or(0);
-        let bytes = framed::encode(record, version)?;
-        let ttl = ttl::ttl_millis(record.expires_at, self.now());
+        let encoded = self.codec().encode(record, version, now)?;
+        let bytes = &encoded.bytes;
+        let ordered = self.codec().header_len().is_some();
         let expires = framed::micros(record.expires_at);
         self.run(Retry::Once, |mut conn| {
-            let mut call = scripts::PUT.key(&redis_key);
-            call.arg(version).arg(expires).arg(&bytes).arg(ttl);
+            let call = if ordered {
+                let mut call = scripts::PUT.key(&redis_key);
+                call.arg(version).arg(expires).arg(bytes).arg(ttl);
+                call
+            } else {
+                let mut call = scripts::PUT_UNLESS_BURIED.key(&redis_key);
+                call.arg(bytes).arg(ttl);
+                call
+            };
             async move { call.invoke_async::<i64>(&mut conn).await }
         })
         .await
@@ -52,5 +56,14 @@ impl SessionCache for RedisBackend {
             }
         })
         .await
+    }
+
+    /// Without a header the cache cannot hold the store's version: the record's own encoding
+    /// in this codec stands for it.
+    fn fingerprint(&self, record: &Record) -> Result<Option<Version>> {
+        if self.codec().header_len().is_some() {
+            return Ok(None);
+        }
+        Ok(Some(self.codec().encode(record, 0, self.now())?.version))
     }
 }

@@ -1,8 +1,9 @@
 //! The Redis engine (Django's `cache` engine on Redis): single node and Redis Cluster.
 
+mod backend;
+mod builder;
 mod cache;
-mod django;
-mod django_cached;
+mod layout;
 mod pickle;
 mod pool;
 mod scripts;
@@ -14,22 +15,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use deadpool::Runtime;
-use deadpool::managed::{PoolError, Timeouts};
-use redis::{AsyncCommands, RedisError, SetExpiry, SetOptions};
-use session_core::codec::framed;
-use session_core::{
-    Backend, Capabilities, Error, KeyGenerator, Record, Result, SessionKey, SharedClock, Stored,
-    SystemClock, Version, async_trait,
-};
+use deadpool::managed::PoolError;
+use redis::{AsyncCommands, RedisError};
+use session_core::codec::{Beside, RecordCodec, load_live};
+use session_core::{Context, Error, Record, Result, SessionKey};
 use time::OffsetDateTime;
 
-pub use django::{CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DjangoCacheKeys, DjangoRedisBackend};
-pub use django_cached::DjangoCachedDb;
-use pool::{Connection, Held, Manager, Pool, Target};
+pub use builder::RedisBackendBuilder;
+pub use layout::{
+    CACHE_KEY_PREFIX, CACHED_DB_KEY_PREFIX, DEFAULT_KEY_PREFIX, DjangoCacheKeys, KeyLayout,
+};
+pub use pickle::PickleCodec;
+use pool::{Connection, Held};
 
-/// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
-pub const DEFAULT_KEY_PREFIX: &str = "session:";
 /// Default time to open a connection before the operation fails.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default time a command may take before the operation fails.
@@ -37,10 +35,6 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default number of multiplexed connections the backend keeps open (each carries many
 /// requests at once).
 pub const DEFAULT_CONNECTIONS: usize = 1;
-/// A key generator that keeps returning taken keys gets this many tries, then an error.
-const MAX_CREATE_ATTEMPTS: usize = 10_000;
-/// How much of a stored value `exists` reads: enough for the header.
-const HEADER_BYTES: isize = framed::MAX_HEADER_BYTES as isize;
 const NAME: &str = "redis";
 
 /// Sessions in Redis, expiring by Redis's own TTL.
@@ -49,6 +43,12 @@ const NAME: &str = "redis";
 /// `EVALSHA` that checks the stored version and liveness and writes, `touch` one `EVALSHA` that
 /// moves the stored expiry and the TTL, `delete` a `DEL`. Each session is one key,
 /// `<prefix>{<session key>}`, so on Redis Cluster every command of a session goes to one slot.
+///
+/// With Django's [`KeyLayout::Django`] and [`PickleCodec`] (`SESSION_CODEC=django`) it stores
+/// exactly what Django's cache session engines store, so a Django app with the same Redis reads
+/// and writes the sessions: `load` reads the value and its TTL in one script, the TTL being the
+/// deadline (Redis decides liveness, not the engine's clock); a save compares the stored pickle
+/// itself, so a write Django made since our load is a conflict; `touch` is a `PEXPIRE`.
 ///
 /// Built from a URL (`redis://…`, or several separated by commas for a Redis Cluster) it keeps
 /// its own pool of multiplexed connections that does not ping on checkout; built from an
@@ -80,9 +80,9 @@ pub struct RedisBackend {
 
 struct Inner {
     source: Source,
-    prefix: String,
-    clock: SharedClock,
-    keys: KeyGenerator,
+    layout: KeyLayout,
+    codec: Arc<dyn RecordCodec>,
+    context: Context,
     command_timeout: Duration,
     cluster: bool,
 }
@@ -99,145 +99,10 @@ impl fmt::Debug for RedisBackend {
         // The URL may hold a password: never shown.
         f.debug_struct("RedisBackend")
             .field("cluster", &self.inner.cluster)
-            .field("prefix", &self.inner.prefix)
+            .field("layout", &self.inner.layout)
+            .field("codec", &self.inner.codec.name())
             .field("command_timeout", &self.inner.command_timeout)
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds a [`RedisBackend`].
-#[must_use]
-pub struct RedisBackendBuilder {
-    urls: Vec<String>,
-    pool: Option<Source>,
-    prefix: String,
-    clock: SharedClock,
-    keys: KeyGenerator,
-    connections: usize,
-    connect_timeout: Duration,
-    command_timeout: Duration,
-}
-
-impl fmt::Debug for RedisBackendBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisBackendBuilder")
-            .field("nodes", &self.urls.len())
-            .field("prefix", &self.prefix)
-            .field("connections", &self.connections)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("command_timeout", &self.command_timeout)
-            .finish_non_exhaustive()
-    }
-}
-
-impl RedisBackendBuilder {
-    fn new(urls: Vec<String>, pool: Option<Source>) -> Self {
-        Self {
-            urls,
-            pool,
-            prefix: DEFAULT_KEY_PREFIX.to_owned(),
-            clock: SystemClock::shared(),
-            keys: KeyGenerator::random(),
-            connections: DEFAULT_CONNECTIONS,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            command_timeout: DEFAULT_COMMAND_TIMEOUT,
-        }
-    }
-
-    /// Prefix of every key (`SESSION_CACHE_KEY_PREFIX`, default `session:`).
-    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
-        self
-    }
-
-    /// The clock that decides liveness and TTLs (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Where new session keys come from (default: the OS CSPRNG).
-    pub fn key_generator(mut self, keys: KeyGenerator) -> Self {
-        self.keys = keys;
-        self
-    }
-
-    /// Multiplexed connections the backend keeps open, commands taking them in turn (default
-    /// [`DEFAULT_CONNECTIONS`]: concurrent requests pipeline on one socket, which is what Redis
-    /// answers fastest; more help when one socket's bandwidth is the limit).
-    pub fn connections(mut self, connections: usize) -> Self {
-        self.connections = connections.max(1);
-        self
-    }
-
-    /// Time to open a connection (default 2 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time a command may take, retries included (default 2 s).
-    pub fn command_timeout(mut self, timeout: Duration) -> Self {
-        self.command_timeout = timeout;
-        self
-    }
-
-    /// The backend. Connects lazily: a Redis that is down fails requests, not start-up.
-    ///
-    /// # Errors
-    /// [`Error::Config`] naming `SESSION_CACHE_URL` when a URL is not a Redis URL.
-    pub fn build(self) -> Result<RedisBackend> {
-        let cluster = self.urls.len() > 1 || matches!(self.pool, Some(Source::Cluster(_)));
-        let source = match self.pool {
-            Some(source) => source,
-            None => Source::Own(Held::new(self.own_pool()?, self.connections)),
-        };
-        Ok(RedisBackend {
-            inner: Arc::new(Inner {
-                source,
-                prefix: self.prefix,
-                clock: self.clock,
-                keys: self.keys,
-                command_timeout: self.command_timeout,
-                cluster,
-            }),
-        })
-    }
-
-    fn own_pool(&self) -> Result<Pool> {
-        let invalid = |err: RedisError| {
-            Error::config(
-                "SESSION_CACHE_URL",
-                format!("not a Redis URL ({:?})", err.kind()),
-            )
-        };
-        let target = match self.urls.as_slice() {
-            [] => return Err(Error::config("SESSION_CACHE_URL", "no Redis URL given")),
-            [url] => Target::Single(redis::Client::open(url.as_str()).map_err(invalid)?),
-            urls => Target::Cluster(Box::new(
-                redis::cluster::ClusterClientBuilder::new(urls.to_vec())
-                    .connection_timeout(self.connect_timeout)
-                    .response_timeout(self.command_timeout)
-                    .build()
-                    .map_err(invalid)?,
-            )),
-        };
-        let manager = Manager {
-            target,
-            connect_timeout: self.connect_timeout,
-        };
-        Pool::builder(manager)
-            // Room beyond the held connections: commands that race to refill one slot each
-            // open one, and the spare goes back to the pool.
-            .max_size(self.connections * 2 + 2)
-            .runtime(Runtime::Tokio1)
-            .timeouts(Timeouts {
-                wait: Some(self.connect_timeout),
-                create: Some(self.connect_timeout),
-                recycle: Some(self.connect_timeout),
-            })
-            .build()
-            .map_err(|err| Error::config("SESSION_CACHE_URL", err.to_string()))
     }
 }
 
@@ -277,20 +142,12 @@ impl RedisBackend {
         self.inner.cluster
     }
 
-    /// The Redis key holding session `key`: `<prefix>{<key>}` (one hash slot per session).
+    /// The Redis key holding session `key`, by the [`KeyLayout`].
     ///
     /// # Errors
     /// [`Error::InvalidKey`] outside Django's key syntax.
     pub fn redis_key(&self, key: &SessionKey) -> Result<String> {
-        let key = key.django_syntax()?;
-        let prefix = &self.inner.prefix;
-        // Two of these per request: pushing beats `format!`'s machinery by ~0.3 µs each.
-        let mut redis_key = String::with_capacity(prefix.len() + key.len() + 2);
-        redis_key.push_str(prefix);
-        redis_key.push('{');
-        redis_key.push_str(key);
-        redis_key.push('}');
-        Ok(redis_key)
+        self.inner.layout.redis_key(key)
     }
 
     /// Stores `bytes` under session `key` exactly as given, live until `expires_at`: for
@@ -318,7 +175,11 @@ impl RedisBackend {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.inner.clock.now()
+        self.inner.context.now()
+    }
+
+    fn codec(&self) -> &dyn RecordCodec {
+        &*self.inner.codec
     }
 
     /// `DEL redis_key`.
@@ -333,68 +194,48 @@ impl RedisBackend {
         Ok(removed > 0)
     }
 
-    /// Stores `bytes` for `ttl` ms under a fresh key (`SET NX PX`, drawing again while the key
-    /// is taken); the key. `redis_key` names the Redis key of a session key.
-    async fn set_new(
-        &self,
-        redis_key: impl Fn(&SessionKey) -> Result<String>,
-        bytes: &[u8],
-        ttl: u64,
-    ) -> Result<SessionKey> {
-        for _ in 0..MAX_CREATE_ATTEMPTS {
-            let key = self.inner.keys.generate()?;
-            let redis_key = redis_key(&key)?;
-            let set: Option<String> = self
-                .run(Retry::Once, |mut conn| {
-                    let redis_key = redis_key.clone();
-                    let options = SetOptions::default()
-                        .conditional_set(redis::ExistenceCheck::NX)
-                        .with_expiration(SetExpiry::PX(ttl));
-                    async move { conn.set_options(redis_key, bytes, options).await }
-                })
-                .await?;
-            if set.is_some() {
-                return Ok(key);
-            }
-        }
-        Err(Error::backend(
-            NAME,
-            "no free session key found: the key generator keeps returning taken keys",
-        ))
-    }
-
-    /// The value stored under session `key` (`None` for a key we could never have issued).
-    async fn get_value(&self, key: &SessionKey) -> Result<Option<Vec<u8>>> {
+    /// The value stored under session `key` and what Redis keeps beside it (the TTL, for a
+    /// codec without a header); `None` when there is none, or for a key we could never have
+    /// issued, or for a tombstone.
+    async fn fetch(&self, key: &SessionKey) -> Result<Option<(Vec<u8>, Beside)>> {
         let Ok(redis_key) = self.redis_key(key) else {
             return Ok(None);
         };
-        self.run(Retry::Once, |mut conn| {
-            let redis_key = redis_key.clone();
-            async move { conn.get(redis_key).await }
-        })
-        .await
+        let found = if self.codec().header_len().is_some() {
+            let value: Option<Vec<u8>> = self
+                .run(Retry::Once, |mut conn| {
+                    let redis_key = redis_key.clone();
+                    async move { conn.get(redis_key).await }
+                })
+                .await?;
+            value.map(|value| (value, Beside::NOTHING))
+        } else {
+            let found: Option<(Vec<u8>, i64)> = self
+                .run(Retry::Once, |mut conn| {
+                    let call = scripts::LOAD_WITH_TTL.key(&redis_key);
+                    async move { call.invoke_async(&mut conn).await }
+                })
+                .await?;
+            let now = self.now();
+            found.map(|(value, pttl)| {
+                // A key without a TTL (written by hand) never expires by itself.
+                let expires_at = (pttl > 0)
+                    .then(|| now.checked_add(time::Duration::milliseconds(pttl)))
+                    .flatten()
+                    .unwrap_or(session_core::expiry::LATEST);
+                (value, Beside::deadline(expires_at).with_modified(now))
+            })
+        };
+        Ok(found.filter(|(value, _)| value != scripts::TOMBSTONE_VALUE.as_bytes()))
     }
 
-    /// The live record in a stored value; corrupt values are logged and absent.
-    fn decode_live(&self, stored: &[u8]) -> Option<Record> {
-        let now = framed::micros(self.now());
-        let decoded = framed::parse(stored)
-            .ok_or_else(|| Error::codec("no session header"))
-            .and_then(|header| {
-                if header.expires_at_micros <= now {
-                    Ok(None)
-                } else {
-                    framed::decode(&header).map(Some)
-                }
-            });
-        decoded.unwrap_or_else(|err| {
-            tracing::warn!(
-                backend = NAME,
-                error = %err,
-                "session data corrupted; treating the session as absent"
-            );
-            None
-        })
+    /// The live record stored under session `key`; values that do not decode are logged and
+    /// absent.
+    async fn load_live(&self, key: &SessionKey) -> Result<Option<Record>> {
+        let Some((value, beside)) = self.fetch(key).await? else {
+            return Ok(None);
+        };
+        Ok(load_live(self.codec(), &value, beside, self.now(), NAME))
     }
 
     /// A connection, and the flag that retires it when a command fails on it.
@@ -487,106 +328,4 @@ fn is_connection_failure(err: &RedisError) -> bool {
         || err.is_connection_refusal()
         || err.is_timeout()
         || err.is_unrecoverable_error()
-}
-
-#[async_trait]
-impl Backend for RedisBackend {
-    async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
-        let stored = self.get_value(key).await?;
-        Ok(stored.and_then(|stored| self.decode_live(&stored)))
-    }
-
-    async fn create(&self, record: Record) -> Result<Stored> {
-        let bytes = framed::encode(&record, 1)?;
-        let ttl = ttl::ttl_millis(record.expires_at, self.now());
-        let key = self
-            .set_new(
-                |key| self.redis_key(key),
-                &bytes,
-                u64::try_from(ttl).unwrap_or(1),
-            )
-            .await?;
-        Ok(Stored {
-            key,
-            version: Version::counter(1),
-        })
-    }
-
-    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
-        let redis_key = self.redis_key(key)?;
-        let expected = record.version.as_counter().ok_or(Error::Conflict)?;
-        let next = expected.checked_add(1).ok_or(Error::Conflict)?;
-        let bytes = framed::encode(&record, next)?;
-        let now = self.now();
-        let ttl = ttl::ttl_millis(record.expires_at, now);
-        let answer: i64 = self
-            .run(Retry::Never, |mut conn| {
-                let mut call = scripts::SAVE.key(&redis_key);
-                call.arg(expected)
-                    .arg(framed::micros(now))
-                    .arg(&bytes)
-                    .arg(ttl);
-                async move { call.invoke_async(&mut conn).await }
-            })
-            .await?;
-        match answer {
-            scripts::WRITTEN => Ok(Stored {
-                key: key.clone(),
-                version: Version::counter(next),
-            }),
-            scripts::CONFLICT => Err(Error::Conflict),
-            scripts::GONE => Err(Error::Gone),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
-        let redis_key = self.redis_key(key)?;
-        let now = self.now();
-        let ttl = ttl::ttl_millis(expires_at, now);
-        let answer: i64 = self
-            .run(Retry::Once, |mut conn| {
-                let mut call = scripts::TOUCH.key(&redis_key);
-                call.arg(framed::micros(now))
-                    .arg(framed::micros(expires_at))
-                    .arg(ttl);
-                async move { call.invoke_async(&mut conn).await }
-            })
-            .await?;
-        match answer {
-            scripts::WRITTEN => Ok(key.clone()),
-            scripts::GONE => Err(Error::Gone),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    async fn delete(&self, key: &SessionKey) -> Result<bool> {
-        match self.redis_key(key) {
-            Ok(redis_key) => self.del(redis_key).await,
-            Err(_) => Ok(false), // nothing can be stored under such a key
-        }
-    }
-
-    async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        let Ok(redis_key) = self.redis_key(key) else {
-            return Ok(false);
-        };
-        let head: Vec<u8> = self
-            .run(Retry::Once, |mut conn| {
-                let redis_key = redis_key.clone();
-                async move { conn.getrange(redis_key, 0, HEADER_BYTES).await }
-            })
-            .await?;
-        let now = framed::micros(self.now());
-        Ok(framed::parse(&head).is_some_and(|header| header.expires_at_micros > now))
-    }
-
-    /// Redis expires sessions by itself: nothing to clear.
-    async fn clear_expired(&self) -> Result<u64> {
-        Ok(0)
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        Capabilities::server_side().with_native_expiry(true)
-    }
 }

@@ -4,10 +4,82 @@
 //! booleans and `None`. A pickle holding anything else (tuples, sets, bytes, big integers,
 //! class instances, which could run code in Python) is refused.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde_pickle::{DeOptions, HashableValue, SerOptions, Value as Pickled};
 use session_core::codec::django::DjangoDict;
+use session_core::codec::{Beside, Encoded, Expected, RecordCodec};
 use session_core::session::EXPIRY_KEY;
-use session_core::{Data, Error, Expiry, Record, Result};
+use session_core::{Data, Error, Expiry, Record, Result, Version};
+use time::OffsetDateTime;
+
+/// Django's cache entries (`SESSION_CODEC=django` on the cache engines): the pickled dict,
+/// expiring by Redis's TTL. The version is the pickle itself, so a write Django made since our
+/// load is seen; only the dict is kept (no creation time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PickleCodec;
+
+impl RecordCodec for PickleCodec {
+    fn name(&self) -> &'static str {
+        "pickle"
+    }
+
+    fn encode(&self, record: &Record, _next: u64, _now: OffsetDateTime) -> Result<Encoded> {
+        let bytes = dumps(record)?;
+        Ok(Encoded {
+            version: Version::token(&bytes),
+            bytes,
+            modified_at: None,
+        })
+    }
+
+    /// The deadline is Redis's TTL, read with the value (`beside.expires_at`); a key without
+    /// one (written by hand) never expires by itself.
+    fn decode(&self, bytes: &[u8], beside: Beside) -> Result<Record> {
+        let (data, expiry) = loads(bytes)?;
+        let now = beside.modified_at.unwrap_or(session_core::expiry::EARLIEST);
+        Ok(Record {
+            data: Arc::new(data),
+            expiry,
+            created_at: now,
+            modified_at: now,
+            expires_at: beside.expires_at.unwrap_or(session_core::expiry::LATEST),
+            version: Version::token(bytes),
+            handle: None,
+        })
+    }
+
+    fn expected<'a>(&self, record: &'a Record) -> Result<Expected<'a>> {
+        // A record never stored here carries no pickle: it matches nothing.
+        Ok(Expected::Bytes(Cow::Borrowed(
+            record.version.as_token().unwrap_or_default(),
+        )))
+    }
+
+    fn header_len(&self) -> Option<usize> {
+        None
+    }
+
+    /// The bytes stay; Redis's TTL moves.
+    fn moved(
+        &self,
+        bytes: &[u8],
+        _beside: Beside,
+        _expires_at: OffsetDateTime,
+        _now: OffsetDateTime,
+    ) -> Result<Encoded> {
+        Ok(Encoded {
+            bytes: bytes.to_vec(),
+            version: Version::token(bytes),
+            modified_at: None,
+        })
+    }
+
+    fn keeps_created_at(&self) -> bool {
+        false
+    }
+}
 
 /// `record`'s dict (data, then `_session_expiry` unless default), pickled (protocol 3, which
 /// every Python 3 reads).
@@ -37,6 +109,8 @@ pub(crate) fn loads(bytes: &[u8]) -> Result<(Data, Expiry)> {
         Some(value) => Expiry::from_json(&value)
             .ok_or_else(|| Error::codec(format!("invalid {EXPIRY_KEY}: {value}")))?,
     };
+    // Other `_session_*` keys are the framework's, never session data.
+    data.retain(|key, _| !key.starts_with(session_core::session::RESERVED_PREFIX));
     Ok((data, expiry))
 }
 

@@ -69,3 +69,41 @@ return 1
 ",
     )
 });
+
+/// Formats without a header (Django's pickled entries), whose TTL is their deadline.
+/// `KEYS[1]`: the value and its TTL in ms, or nothing.
+pub(crate) static LOAD_WITH_TTL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+return {value, redis.call('PTTL', KEYS[1])}
+",
+    )
+});
+
+/// The conditional save of a format versioned by its bytes: `KEYS[1]`; `ARGV`: the value
+/// loaded, the new value, its TTL (ms).
+pub(crate) static SAVE_IF_UNCHANGED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local stored = redis.call('GET', KEYS[1])
+if not stored or stored == 'tombstone' then return 0 end
+if stored ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+",
+    )
+});
+
+/// The cache's write for a format without a header (no version to order writes by):
+/// `KEYS[1]`; `ARGV`: the value, its TTL (ms). Writes unless a tombstone is there.
+pub(crate) static PUT_UNLESS_BURIED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == 'tombstone' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+",
+    )
+});

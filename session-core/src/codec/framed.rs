@@ -6,7 +6,7 @@
 //! without decoding the record, and `touch` can move the expiry without rewriting the record.
 //! The times are integers, so nothing formats or parses dates on a request; the JSON is the
 //! session's keys and Django's `_session_expiry` (when not the default). Values written before
-//! the times moved into the header (`<version>:<expires_at µs>:` then the [`JsonCodec`]'s
+//! the times moved into the header (`<version>:<expires_at µs>:` then the [`JsonCodec`](crate::JsonCodec)'s
 //! output, times inside) still decode.
 //!
 //! ```
@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 
 use crate::codec::django::DjangoDict;
 use crate::session::RESERVED_PREFIX;
-use crate::{Data, Error, JsonCodec, Record, Result, Version};
+use crate::{Data, Error, Record, Result, Version};
 
 /// The longest header a check needs: the version and the expiry, two 20-digit fields and
 /// their colons. Reading this many bytes of a stored value is enough for [`parse`].
@@ -100,7 +100,7 @@ pub fn decode(header: &Header<'_>) -> Result<Record> {
     let expires_at = from_micros(header.expires_at_micros);
     let Some((created, rest)) = split_field(header.record) else {
         // Written before the times moved into the header: they are in the JSON.
-        let mut record = JsonCodec.decode(header.record)?;
+        let mut record = super::json::decode_dict(header.record)?;
         record.version = Version::counter(header.version);
         record.expires_at = expires_at.unwrap_or(record.expires_at);
         return Ok(record);

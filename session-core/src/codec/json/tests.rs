@@ -1,5 +1,7 @@
 use super::*;
+use crate::Expiry;
 use crate::ExpiryPolicy;
+use crate::codec::{Beside, RecordCodec};
 use serde_json::json;
 use time::macros::datetime;
 
@@ -26,9 +28,24 @@ fn round_trips_every_expiry_and_keeps_order() {
     ] {
         let mut original = record(json!({"z": 1, "a": [1, {"é": "🎉"}], "m": null}), expiry);
         original.version = Version::counter(7);
-        let bytes = JsonCodec.encode(&original).unwrap();
-        let decoded = JsonCodec.decode(&bytes).unwrap();
-        assert_eq!(decoded, original);
+        for bytes in [
+            JsonCodec
+                .encode(&original, 7, original.modified_at)
+                .unwrap()
+                .bytes,
+            encode_dict(&original).unwrap(),
+        ] {
+            let decoded = JsonCodec.decode(&bytes, Beside::NOTHING).unwrap();
+            assert_eq!(decoded, original);
+            assert_eq!(
+                decoded.data.keys().collect::<Vec<_>>(),
+                ["z", "a", "m"],
+                "order kept"
+            );
+        }
+        let decoded = JsonCodec
+            .decode(&encode_dict(&original).unwrap(), Beside::NOTHING)
+            .unwrap();
         assert_eq!(
             decoded.data.keys().collect::<Vec<_>>(),
             ["z", "a", "m"],
@@ -39,9 +56,7 @@ fn round_trips_every_expiry_and_keeps_order() {
 
 #[test]
 fn default_expiry_is_not_written() {
-    let bytes = JsonCodec
-        .encode(&record(json!({"foo": "bar"}), Expiry::Default))
-        .unwrap();
+    let bytes = encode_dict(&record(json!({"foo": "bar"}), Expiry::Default)).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert!(
         text.starts_with(
@@ -63,7 +78,10 @@ fn garbage_is_a_codec_error_not_a_panic() {
         b"{\"_session_expiry\":\"soon\",\"_session_created_at\":\"2023-11-14T22:13:20\"}",
     ] {
         assert!(
-            matches!(JsonCodec.decode(bad), Err(Error::Codec { .. })),
+            matches!(
+                JsonCodec.decode(bad, Beside::NOTHING),
+                Err(Error::Codec { .. })
+            ),
             "{bad:?}"
         );
     }
@@ -81,7 +99,36 @@ fn foreign_reserved_keys_are_dropped() {
 fn encoding_without_a_copy_matches_the_dict() {
     let mut original = record(json!({"b": [1, 2], "a": "x"}), Expiry::Seconds(5));
     original.version = Version::counter(3);
-    let direct = JsonCodec.encode(&original).unwrap();
+    let direct = encode_dict(&original).unwrap();
     let via_dict = serde_json::to_vec(&to_dict(&original)).unwrap();
     assert_eq!(direct, via_dict);
+}
+
+#[test]
+fn the_store_s_version_and_deadline_win_over_the_header_s() {
+    let original = record(json!({"a": 1}), Expiry::Seconds(5));
+    let bytes = JsonCodec
+        .encode(&original, 3, original.modified_at)
+        .unwrap()
+        .bytes;
+    let later = original.expires_at + time::Duration::seconds(30);
+    let decoded = JsonCodec.decode(&bytes, Beside::row(9, later)).unwrap();
+    assert_eq!(
+        (decoded.version, decoded.expires_at),
+        (Version::counter(9), later)
+    );
+    let stamp = JsonCodec
+        .stamp(&bytes[..framed::MAX_HEADER_BYTES], Beside::NOTHING)
+        .unwrap();
+    assert_eq!(stamp.version, Version::counter(3));
+    assert_eq!(stamp.expires_at, original.expires_at);
+    let moved = JsonCodec
+        .moved(&bytes, Beside::NOTHING, later, later)
+        .unwrap();
+    let decoded = JsonCodec.decode(&moved.bytes, Beside::NOTHING).unwrap();
+    assert_eq!(
+        (decoded.version, decoded.expires_at),
+        (Version::counter(3), later)
+    );
+    assert_eq!(decoded.data, original.data);
 }
