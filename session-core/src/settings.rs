@@ -38,9 +38,9 @@ fields::define_settings! {
     /// Django's dotted paths (`django.contrib.sessions.backends.db`).
     "SESSION_ENGINE" => engine: EngineKind = EngineKind::Db, parse;
     /// `sessionid`.
-    "SESSION_COOKIE_NAME" => cookie_name: String = "sessionid".into(), text;
+    "SESSION_COOKIE_NAME" => cookie_name: String = defaults::COOKIE_NAME.into(), text;
     /// 1209600 seconds (two weeks).
-    "SESSION_COOKIE_AGE" => cookie_age: i64 = crate::expiry::DEFAULT_COOKIE_AGE, parse_number;
+    "SESSION_COOKIE_AGE" => cookie_age: i64 = defaults::COOKIE_AGE, parse_number;
     /// none (host-only cookie).
     "SESSION_COOKIE_DOMAIN" => cookie_domain: Option<String> = None, optional_text;
     /// `/`.
@@ -63,20 +63,22 @@ fields::define_settings! {
     /// none, meaning the system temp directory (Django).
     "SESSION_FILE_PATH" => file_path: Option<PathBuf> = None, optional_path;
     /// `sqlite://sessions.sqlite3` (ours).
-    "SESSION_DATABASE_URL" => database_url: String = "sqlite://sessions.sqlite3".into(), text;
+    "SESSION_DATABASE_URL" => database_url: String = defaults::DATABASE_URL.into(), text;
     /// `django_session` (ours).
-    "SESSION_DB_TABLE" => db_table: String = "django_session".into(), text;
+    "SESSION_DB_TABLE" => db_table: String = defaults::DB_TABLE.into(), text;
     /// `memory://` (ours); `redis://…`; several comma-separated
     /// `redis://` URLs are a Redis Cluster.
-    "SESSION_CACHE_URL" => cache_url: String = "memory://".into(), text;
+    "SESSION_CACHE_URL" => cache_url: String = defaults::CACHE_URL.into(), text;
     /// `session:` (ours).
-    "SESSION_CACHE_KEY_PREFIX" => cache_key_prefix: String = "session:".into(), text;
+    "SESSION_CACHE_KEY_PREFIX" => cache_key_prefix: String =
+        defaults::CACHE_KEY_PREFIX.into(), text;
     /// `""` (ours). With `SESSION_CODEC=django` on the cache
     /// engine, the `KEY_PREFIX` of the Django app's cache.
     "SESSION_DJANGO_CACHE_KEY_PREFIX" => django_cache_key_prefix: String = String::new(), text;
     /// `1` (ours). With `SESSION_CODEC=django` on the cache
     /// engine, the `VERSION` of the Django app's cache.
-    "SESSION_DJANGO_CACHE_VERSION" => django_cache_version: i64 = 1, parse_number;
+    "SESSION_DJANGO_CACHE_VERSION" => django_cache_version: i64 =
+        defaults::DJANGO_CACHE_VERSION, parse_number;
     /// empty (engines that sign refuse to start without one).
     "SECRET_KEY" => secret_key: Secret = Secret::default(), secret;
     /// none; older keys that still verify.
@@ -86,11 +88,13 @@ fields::define_settings! {
     /// `1024` (ours). The signed cookie engine tries zlib on
     /// session JSON of this many bytes or more; `0` tries it on every session, as Django does
     /// (the same bytes as Django). Smaller sessions are signed plain, which Django reads.
-    "SESSION_COOKIE_COMPRESS_FROM" => cookie_compress_from: usize = 1024, parse_number;
+    "SESSION_COOKIE_COMPRESS_FROM" => cookie_compress_from: usize =
+        defaults::COOKIE_COMPRESS_FROM, parse_number;
     /// `60` seconds (ours). A db save that pushes the deadline later
     /// by less than this (and less than 1/1000 of the time left) leaves the indexed
     /// `expire_date` as it is; `0` writes it on every save, as Django does.
-    "SESSION_DB_EXPIRY_SLACK" => db_expiry_slack: u64 = 60, parse_number;
+    "SESSION_DB_EXPIRY_SLACK" => db_expiry_slack: u64 =
+        defaults::DB_EXPIRY_SLACK_SECS, parse_number;
 }
 
 impl Settings {
@@ -320,6 +324,7 @@ impl<'de> Deserialize<'de> for CodecKind {
     }
 }
 
+pub mod defaults;
 mod fields;
 mod secret;
 mod validate;

@@ -300,7 +300,7 @@ impl DbBackend {
     fn builder_from(source: Source) -> DbBackendBuilder {
         DbBackendBuilder {
             source,
-            table: "django_session".to_owned(),
+            table: session_core::settings::defaults::DB_TABLE.to_owned(),
             clock: SystemClock::shared(),
             keys: KeyGenerator::random(),
             max_connections: DEFAULT_MAX_CONNECTIONS,

@@ -20,13 +20,14 @@ use crate::ops::{NAME, Refused, failed};
 use crate::sweep::SweepRules;
 
 /// Default cookie name, the prefix of every session file (`SESSION_COOKIE_NAME`).
-pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
+pub const DEFAULT_COOKIE_NAME: &str = session_core::settings::defaults::COOKIE_NAME;
 /// Default age after which `clear_expired` removes a temporary file: a writer that has not
 /// renamed it by then has crashed.
 pub const DEFAULT_TEMP_GRACE: Duration = Duration::from_secs(600);
 /// Default age after which `clear_expired` removes a session file it cannot read (Django's
 /// format, corrupt bytes): Django's default `SESSION_COOKIE_AGE`, two weeks.
-pub const DEFAULT_UNREADABLE_AGE: Duration = Duration::from_secs(1_209_600);
+pub const DEFAULT_UNREADABLE_AGE: Duration =
+    Duration::from_secs(session_core::settings::defaults::COOKIE_AGE.unsigned_abs());
 /// A key generator that keeps returning taken keys gets this many tries, then an error.
 const MAX_CREATE_ATTEMPTS: usize = 10_000;
 

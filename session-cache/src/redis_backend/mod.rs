@@ -29,7 +29,7 @@ pub use django_cached::DjangoCachedDb;
 use pool::{Connection, Held, Manager, Pool, Target};
 
 /// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
-pub const DEFAULT_KEY_PREFIX: &str = "session:";
+pub const DEFAULT_KEY_PREFIX: &str = session_core::settings::defaults::CACHE_KEY_PREFIX;
 /// Default time to open a connection before the operation fails.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default time a command may take before the operation fails.
