@@ -129,22 +129,22 @@ impl Settings {
     /// Settings from a TOML file of `SETTING = value` lines (unknown names are refused).
     ///
     /// # Errors
-    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the file cannot be read or parsed.
+    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the file cannot be read or parsed; the I/O or
+    /// TOML error is its source.
     pub fn from_toml_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|err| {
-            Error::config(CONFIG_ENV, format!("cannot read {}: {err}", path.display()))
+            Error::config_source(CONFIG_ENV, format!("cannot read {}", path.display()), err)
         })?;
-        Self::from_toml(&text)
-            .map_err(|err| Error::config(CONFIG_ENV, format!("{}: {err}", path.display())))
+        toml::from_str(&text).map_err(|err| toml_error(&format!("{}: ", path.display()), err))
     }
 
     /// Settings from TOML text.
     ///
     /// # Errors
     /// [`Error::Config`] (`SESSIONS_CONFIG`) when the text does not parse or names an unknown
-    /// setting.
+    /// setting; the TOML error is its source.
     pub fn from_toml(text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|err| Error::config(CONFIG_ENV, err.to_string()))
+        toml::from_str(text).map_err(|err| toml_error("", err))
     }
 
     /// Sets one setting from its string form, as an environment variable spells it
@@ -322,6 +322,14 @@ impl<'de> Deserialize<'de> for CodecKind {
             .parse()
             .map_err(serde::de::Error::custom)
     }
+}
+
+/// A TOML error as [`Error::Config`] on `SESSIONS_CONFIG`, kept as the source. The reason ends
+/// with the TOML error's text (where, the line, what is wrong, the unknown name) so that
+/// `Display` alone names the problem; [`error_chain`](crate::error_chain) then says it once.
+fn toml_error(prefix: &str, err: toml::de::Error) -> Error {
+    let reason = format!("{prefix}{}", err.to_string().trim_end());
+    Error::config_source(CONFIG_ENV, reason, err)
 }
 
 pub mod defaults;

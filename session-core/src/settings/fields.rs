@@ -4,7 +4,7 @@
 //! [`Settings::set`](super::Settings::set) does. Below it, the parsers: each reads a setting's
 //! string form, as an environment variable spells it, as `fn(name, value) -> Result<T>`.
 
-use std::fmt;
+use std::error::Error as StdError;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -70,16 +70,14 @@ pub(super) fn parse<T: FromStr<Err = String>>(name: &str, value: &str) -> Result
     value.parse().map_err(|err| Error::config(name, err))
 }
 
-/// A whole number.
-pub(super) fn parse_number<T: FromStr>(name: &str, value: &str) -> Result<T>
+/// A whole number; the parse error is kept as the source.
+pub(super) fn parse_number<T>(name: &str, value: &str) -> Result<T>
 where
-    T::Err: fmt::Display,
+    T: FromStr,
+    T::Err: StdError + Send + Sync + 'static,
 {
     value.parse().map_err(|err| {
-        Error::config(
-            name,
-            format!("{value:?} is not a whole number here ({err})"),
-        )
+        Error::config_source(name, format!("{value:?} is not a whole number here"), err)
     })
 }
 
@@ -112,9 +110,10 @@ pub(super) fn optional_path(_name: &str, value: &str) -> Result<Option<PathBuf>>
 }
 
 /// A whole number, or none when empty or `None`.
-pub(super) fn optional_number<T: FromStr>(name: &str, value: &str) -> Result<Option<T>>
+pub(super) fn optional_number<T>(name: &str, value: &str) -> Result<Option<T>>
 where
-    T::Err: fmt::Display,
+    T: FromStr,
+    T::Err: StdError + Send + Sync + 'static,
 {
     optional(value).map(|v| parse_number(name, v)).transpose()
 }
