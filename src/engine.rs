@@ -185,7 +185,12 @@ impl Engine {
 
     /// The format of engines that store bytes (`SESSION_CODEC`).
     #[cfg_attr(
-        not(any(feature = "sqlite", feature = "postgres", feature = "mysql", feature = "file")),
+        not(any(
+            feature = "sqlite",
+            feature = "postgres",
+            feature = "mysql",
+            feature = "file"
+        )),
         allow(dead_code)
     )]
     fn codec(&self) -> Result<Arc<dyn RecordCodec>> {

@@ -178,7 +178,9 @@ async fn the_file_engine_writes_cookie_named_files_in_session_file_path() {
         ("SESSION_FILE_PATH", missing.to_str().unwrap()),
     ]);
     match Engine::from_settings(&misconfigured).await {
-        Err(Error::Config { setting, reason }) => {
+        Err(Error::Config {
+            setting, reason, ..
+        }) => {
             assert_eq!(setting, "SESSION_FILE_PATH");
             assert!(reason.contains("missing"), "{reason}");
         }
@@ -310,7 +312,9 @@ async fn cached_db_puts_the_cache_in_front_of_the_database() {
 async fn bad_database_urls_are_named_at_start_up() {
     let settings = settings(&[("SESSION_DATABASE_URL", "oracle://db.example")]);
     match Engine::from_settings(&settings).await {
-        Err(Error::Config { setting, reason }) => {
+        Err(Error::Config {
+            setting, reason, ..
+        }) => {
             assert_eq!(setting, "SESSION_DATABASE_URL");
             assert!(reason.contains("oracle"), "{reason}");
         }

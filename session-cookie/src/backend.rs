@@ -18,9 +18,9 @@ use time::{Duration, OffsetDateTime};
 /// over this is refused when it is made.
 pub const MAX_TOKEN_BYTES: usize = 4096;
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
-pub const DEFAULT_COOKIE_AGE: i64 = 1_209_600;
+pub const DEFAULT_COOKIE_AGE: i64 = session_core::settings::defaults::COOKIE_AGE;
 /// Default cookie name (`SESSION_COOKIE_NAME`).
-pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
+pub const DEFAULT_COOKIE_NAME: &str = session_core::settings::defaults::COOKIE_NAME;
 
 /// Turns the session dict into a cookie value and back.
 pub trait CookieCodec: Send + Sync + fmt::Debug + 'static {

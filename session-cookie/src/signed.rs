@@ -29,7 +29,8 @@ pub type SignedCookieBackend = CookieBackend<Signed>;
 
 /// JSON of this many bytes or more is compressed by default; smaller sessions stay plain
 /// (see [`Signed::with_compression`]).
-pub const DEFAULT_COMPRESS_FROM_BYTES: usize = 1024;
+pub const DEFAULT_COMPRESS_FROM_BYTES: usize =
+    session_core::settings::defaults::COOKIE_COMPRESS_FROM;
 
 /// The codec of [`SignedCookieBackend`].
 #[derive(Debug, Clone)]

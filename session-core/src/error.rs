@@ -63,6 +63,10 @@ pub enum Error {
         setting: String,
         /// What is wrong with it.
         reason: String,
+        /// The error behind it, when there is one (the file could not be read, the number did
+        /// not parse); [`error_chain`] appends its text.
+        #[source]
+        source: Option<BoxError>,
     },
     /// The engine does not support this operation (e.g. `clear_expired` on a cookie engine).
     #[error("the {backend} engine does not support {operation}")]
@@ -128,6 +132,34 @@ impl Error {
         Self::Config {
             setting: setting.into(),
             reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// An invalid setting and the error behind it, kept as the source. `reason` says what
+    /// failed without repeating `source`'s text, which [`error_chain`] appends.
+    ///
+    /// ```
+    /// use std::io::{Error as IoError, ErrorKind};
+    /// use session_core::{Error, error_chain};
+    ///
+    /// let source = IoError::from(ErrorKind::NotFound);
+    /// let err = Error::config_source("SESSIONS_CONFIG", "cannot read /etc/sessions.toml", source);
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// assert_eq!(
+    ///     error_chain(&err),
+    ///     "invalid setting SESSIONS_CONFIG: cannot read /etc/sessions.toml: entity not found"
+    /// );
+    /// ```
+    pub fn config_source(
+        setting: impl Into<String>,
+        reason: impl Into<String>,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Self::Config {
+            setting: setting.into(),
+            reason: reason.into(),
+            source: Some(source.into()),
         }
     }
 
@@ -137,9 +169,10 @@ impl Error {
     }
 }
 
-/// An error and all its sources on one line, `outer: inner: innermost` (for logs and command
-/// line messages; `Display` of [`enum@Error`] shows only the outermost). A source whose text
-/// the line already ends with is said once (sqlx repeats its database error that way).
+/// An error and all its sources, `outer: inner: innermost` (for logs and command line
+/// messages; `Display` of [`enum@Error`] shows only the outermost). A source whose text the
+/// line already ends with is said once (sqlx repeats its database error that way, and a
+/// TOML settings error its parser's); trailing whitespace of each text is dropped.
 ///
 /// ```
 /// use session_core::{Error, error_chain};
@@ -151,13 +184,14 @@ impl Error {
 /// );
 /// ```
 pub fn error_chain(err: &dyn StdError) -> String {
-    let mut text = err.to_string();
+    let mut text = err.to_string().trim_end().to_owned();
     let mut source = err.source();
     while let Some(cause) = source {
         let said = cause.to_string();
-        if !text.ends_with(&said) {
+        let said = said.trim_end();
+        if !text.ends_with(said) {
             text.push_str(": ");
-            text.push_str(&said);
+            text.push_str(said);
         }
         source = cause.source();
     }

@@ -18,164 +18,84 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
 use crate::{Error, ExpiryPolicy, Result};
+use fields::{
+    optional_number, optional_path, optional_text, parse, parse_bool, parse_number, secret,
+    secret_list, text,
+};
 
 /// The environment variable naming a TOML settings file.
 pub const CONFIG_ENV: &str = "SESSIONS_CONFIG";
 
-/// Session settings. Field docs give each setting's Django name and default.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-#[non_exhaustive]
-pub struct Settings {
-    /// `SESSION_ENGINE`: `db` (default), `cache`, `cached_db`, `file`, `signed_cookies`
+fields::define_settings! {
+    /// `db` (default), `cache`, `cached_db`, `file`, `signed_cookies`
     /// (`encrypted_cookies`, ours, too), or
     /// Django's dotted paths (`django.contrib.sessions.backends.db`).
-    #[serde(rename = "SESSION_ENGINE")]
-    pub engine: EngineKind,
-    /// `SESSION_COOKIE_NAME`: `sessionid`.
-    #[serde(rename = "SESSION_COOKIE_NAME")]
-    pub cookie_name: String,
-    /// `SESSION_COOKIE_AGE`: 1209600 seconds (two weeks).
-    #[serde(rename = "SESSION_COOKIE_AGE")]
-    pub cookie_age: i64,
-    /// `SESSION_COOKIE_DOMAIN`: none (host-only cookie).
-    #[serde(rename = "SESSION_COOKIE_DOMAIN")]
-    pub cookie_domain: Option<String>,
-    /// `SESSION_COOKIE_PATH`: `/`.
-    #[serde(rename = "SESSION_COOKIE_PATH")]
-    pub cookie_path: String,
-    /// `SESSION_COOKIE_SECURE`: false.
-    #[serde(rename = "SESSION_COOKIE_SECURE")]
-    pub cookie_secure: bool,
-    /// `SESSION_COOKIE_HTTPONLY`: true.
-    #[serde(rename = "SESSION_COOKIE_HTTPONLY")]
-    pub cookie_httponly: bool,
-    /// `SESSION_COOKIE_SAMESITE`: `Lax`; `Strict`, `None`, or `false` to omit the attribute.
-    #[serde(rename = "SESSION_COOKIE_SAMESITE")]
-    pub cookie_samesite: SameSite,
-    /// `SESSION_COOKIE_PARTITIONED` (ours, CHIPS): false.
-    #[serde(rename = "SESSION_COOKIE_PARTITIONED")]
-    pub cookie_partitioned: bool,
-    /// `SESSION_SAVE_EVERY_REQUEST`: false.
-    #[serde(rename = "SESSION_SAVE_EVERY_REQUEST")]
-    pub save_every_request: bool,
-    /// `SESSION_EXPIRE_AT_BROWSER_CLOSE`: false.
-    #[serde(rename = "SESSION_EXPIRE_AT_BROWSER_CLOSE")]
-    pub expire_at_browser_close: bool,
-    /// `SESSION_ABSOLUTE_AGE` (ours): none; seconds from creation after which a session ends
+    "SESSION_ENGINE" => engine: EngineKind = EngineKind::Db, parse;
+    /// `sessionid`.
+    "SESSION_COOKIE_NAME" => cookie_name: String = defaults::COOKIE_NAME.into(), text;
+    /// 1209600 seconds (two weeks).
+    "SESSION_COOKIE_AGE" => cookie_age: i64 = defaults::COOKIE_AGE, parse_number;
+    /// none (host-only cookie).
+    "SESSION_COOKIE_DOMAIN" => cookie_domain: Option<String> = None, optional_text;
+    /// `/`.
+    "SESSION_COOKIE_PATH" => cookie_path: String = "/".into(), text;
+    /// false.
+    "SESSION_COOKIE_SECURE" => cookie_secure: bool = false, parse_bool;
+    /// true.
+    "SESSION_COOKIE_HTTPONLY" => cookie_httponly: bool = true, parse_bool;
+    /// `Lax`; `Strict`, `None`, or `false` to omit the attribute.
+    "SESSION_COOKIE_SAMESITE" => cookie_samesite: SameSite = SameSite::Lax, parse;
+    /// false (ours: CHIPS).
+    "SESSION_COOKIE_PARTITIONED" => cookie_partitioned: bool = false, parse_bool;
+    /// false.
+    "SESSION_SAVE_EVERY_REQUEST" => save_every_request: bool = false, parse_bool;
+    /// false.
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE" => expire_at_browser_close: bool = false, parse_bool;
+    /// none (ours); seconds from creation after which a session ends
     /// whatever its activity.
-    #[serde(rename = "SESSION_ABSOLUTE_AGE")]
-    pub absolute_age: Option<i64>,
-    /// `SESSION_FILE_PATH`: none, meaning the system temp directory (Django).
-    #[serde(rename = "SESSION_FILE_PATH")]
-    pub file_path: Option<PathBuf>,
-    /// `SESSION_DATABASE_URL` (ours): `sqlite://sessions.sqlite3`.
-    #[serde(rename = "SESSION_DATABASE_URL")]
-    pub database_url: String,
-    /// `SESSION_DB_TABLE` (ours): `django_session`.
-    #[serde(rename = "SESSION_DB_TABLE")]
-    pub db_table: String,
-    /// `SESSION_CACHE_URL` (ours): `memory://`; `redis://…`; several comma-separated
+    "SESSION_ABSOLUTE_AGE" => absolute_age: Option<i64> = None, optional_number;
+    /// none, meaning the system temp directory (Django).
+    "SESSION_FILE_PATH" => file_path: Option<PathBuf> = None, optional_path;
+    /// `sqlite://sessions.sqlite3` (ours).
+    "SESSION_DATABASE_URL" => database_url: String = defaults::DATABASE_URL.into(), text;
+    /// `django_session` (ours).
+    "SESSION_DB_TABLE" => db_table: String = defaults::DB_TABLE.into(), text;
+    /// `memory://` (ours); `redis://…`; several comma-separated
     /// `redis://` URLs are a Redis Cluster.
-    #[serde(rename = "SESSION_CACHE_URL")]
-    pub cache_url: String,
-    /// `SESSION_CACHE_KEY_PREFIX` (ours): `session:`.
-    #[serde(rename = "SESSION_CACHE_KEY_PREFIX")]
-    pub cache_key_prefix: String,
-    /// `SESSION_DJANGO_CACHE_KEY_PREFIX` (ours): `""`. With `SESSION_CODEC=django` on the cache
+    "SESSION_CACHE_URL" => cache_url: String = defaults::CACHE_URL.into(), text;
+    /// `session:` (ours).
+    "SESSION_CACHE_KEY_PREFIX" => cache_key_prefix: String =
+        defaults::CACHE_KEY_PREFIX.into(), text;
+    /// `""` (ours). With `SESSION_CODEC=django` on the cache
     /// engine, the `KEY_PREFIX` of the Django app's cache.
-    #[serde(rename = "SESSION_DJANGO_CACHE_KEY_PREFIX")]
-    pub django_cache_key_prefix: String,
-    /// `SESSION_DJANGO_CACHE_VERSION` (ours): `1`. With `SESSION_CODEC=django` on the cache
+    "SESSION_DJANGO_CACHE_KEY_PREFIX" => django_cache_key_prefix: String = String::new(), text;
+    /// `1` (ours). With `SESSION_CODEC=django` on the cache
     /// engine, the `VERSION` of the Django app's cache.
-    #[serde(rename = "SESSION_DJANGO_CACHE_VERSION")]
-    pub django_cache_version: i64,
-    /// `SECRET_KEY`: empty (engines that sign refuse to start without one).
-    #[serde(rename = "SECRET_KEY")]
-    pub secret_key: Secret,
-    /// `SECRET_KEY_FALLBACKS`: none; older keys that still verify.
-    #[serde(rename = "SECRET_KEY_FALLBACKS")]
-    pub secret_key_fallbacks: Vec<Secret>,
-    /// `SESSION_CODEC` (ours): `json`; `django` to share a store with a Django app.
-    #[serde(rename = "SESSION_CODEC")]
-    pub codec: CodecKind,
-    /// `SESSION_COOKIE_COMPRESS_FROM` (ours): `1024`. The signed cookie engine tries zlib on
+    "SESSION_DJANGO_CACHE_VERSION" => django_cache_version: i64 =
+        defaults::DJANGO_CACHE_VERSION, parse_number;
+    /// empty (engines that sign refuse to start without one).
+    "SECRET_KEY" => secret_key: Secret = Secret::default(), secret;
+    /// none; older keys that still verify.
+    "SECRET_KEY_FALLBACKS" => secret_key_fallbacks: Vec<Secret> = Vec::new(), secret_list;
+    /// `json` (ours); `django` to share a store with a Django app.
+    "SESSION_CODEC" => codec: CodecKind = CodecKind::Json, parse;
+    /// `1024` (ours). The signed cookie engine tries zlib on
     /// session JSON of this many bytes or more; `0` tries it on every session, as Django does
     /// (the same bytes as Django). Smaller sessions are signed plain, which Django reads.
-    #[serde(rename = "SESSION_COOKIE_COMPRESS_FROM")]
-    pub cookie_compress_from: usize,
-    /// `SESSION_DB_EXPIRY_SLACK` (ours): `60` seconds. A db save that pushes the deadline later
+    "SESSION_COOKIE_COMPRESS_FROM" => cookie_compress_from: usize =
+        defaults::COOKIE_COMPRESS_FROM, parse_number;
+    /// `60` seconds (ours). A db save that pushes the deadline later
     /// by less than this (and less than 1/1000 of the time left) leaves the indexed
     /// `expire_date` as it is; `0` writes it on every save, as Django does.
-    #[serde(rename = "SESSION_DB_EXPIRY_SLACK")]
-    pub db_expiry_slack: u64,
+    "SESSION_DB_EXPIRY_SLACK" => db_expiry_slack: u64 =
+        defaults::DB_EXPIRY_SLACK_SECS, parse_number;
 }
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            engine: EngineKind::Db,
-            cookie_name: "sessionid".into(),
-            cookie_age: crate::expiry::DEFAULT_COOKIE_AGE,
-            cookie_domain: None,
-            cookie_path: "/".into(),
-            cookie_secure: false,
-            cookie_httponly: true,
-            cookie_samesite: SameSite::Lax,
-            cookie_partitioned: false,
-            save_every_request: false,
-            expire_at_browser_close: false,
-            absolute_age: None,
-            file_path: None,
-            database_url: "sqlite://sessions.sqlite3".into(),
-            db_table: "django_session".into(),
-            cache_url: "memory://".into(),
-            cache_key_prefix: "session:".into(),
-            django_cache_key_prefix: String::new(),
-            django_cache_version: 1,
-            secret_key: Secret::default(),
-            secret_key_fallbacks: Vec::new(),
-            codec: CodecKind::Json,
-            cookie_compress_from: 1024,
-            db_expiry_slack: 60,
-        }
-    }
-}
-
-/// The names of every setting [`Settings::set`] accepts, as Django spells them.
-pub const SETTING_NAMES: &[&str] = &[
-    "SESSION_ENGINE",
-    "SESSION_COOKIE_NAME",
-    "SESSION_COOKIE_AGE",
-    "SESSION_COOKIE_DOMAIN",
-    "SESSION_COOKIE_PATH",
-    "SESSION_COOKIE_SECURE",
-    "SESSION_COOKIE_HTTPONLY",
-    "SESSION_COOKIE_SAMESITE",
-    "SESSION_COOKIE_PARTITIONED",
-    "SESSION_SAVE_EVERY_REQUEST",
-    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
-    "SESSION_ABSOLUTE_AGE",
-    "SESSION_FILE_PATH",
-    "SESSION_DATABASE_URL",
-    "SESSION_DB_TABLE",
-    "SESSION_CACHE_URL",
-    "SESSION_CACHE_KEY_PREFIX",
-    "SESSION_DJANGO_CACHE_KEY_PREFIX",
-    "SESSION_DJANGO_CACHE_VERSION",
-    "SECRET_KEY",
-    "SECRET_KEY_FALLBACKS",
-    "SESSION_CODEC",
-    "SESSION_COOKIE_COMPRESS_FROM",
-    "SESSION_DB_EXPIRY_SLACK",
-];
 
 impl Settings {
     /// Settings from the process environment (and the file named by `SESSIONS_CONFIG`).
@@ -209,22 +129,22 @@ impl Settings {
     /// Settings from a TOML file of `SETTING = value` lines (unknown names are refused).
     ///
     /// # Errors
-    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the file cannot be read or parsed.
+    /// [`Error::Config`] (`SESSIONS_CONFIG`) when the file cannot be read or parsed; the I/O or
+    /// TOML error is its source.
     pub fn from_toml_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|err| {
-            Error::config(CONFIG_ENV, format!("cannot read {}: {err}", path.display()))
+            Error::config_source(CONFIG_ENV, format!("cannot read {}", path.display()), err)
         })?;
-        Self::from_toml(&text)
-            .map_err(|err| Error::config(CONFIG_ENV, format!("{}: {err}", path.display())))
+        toml::from_str(&text).map_err(|err| toml_error(&format!("{}: ", path.display()), err))
     }
 
     /// Settings from TOML text.
     ///
     /// # Errors
     /// [`Error::Config`] (`SESSIONS_CONFIG`) when the text does not parse or names an unknown
-    /// setting.
+    /// setting; the TOML error is its source.
     pub fn from_toml(text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|err| Error::config(CONFIG_ENV, err.to_string()))
+        toml::from_str(text).map_err(|err| toml_error("", err))
     }
 
     /// Sets one setting from its string form, as an environment variable spells it
@@ -233,50 +153,7 @@ impl Settings {
     /// # Errors
     /// [`Error::Config`] naming the setting when the name is unknown or the value invalid.
     pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
-        let value = value.trim();
-        match name {
-            "SESSION_ENGINE" => self.engine = parse(name, value)?,
-            "SESSION_COOKIE_NAME" => self.cookie_name = value.into(),
-            "SESSION_COOKIE_AGE" => self.cookie_age = parse_number(name, value)?,
-            "SESSION_COOKIE_DOMAIN" => self.cookie_domain = optional(value).map(Into::into),
-            "SESSION_COOKIE_PATH" => self.cookie_path = value.into(),
-            "SESSION_COOKIE_SECURE" => self.cookie_secure = parse_bool(name, value)?,
-            "SESSION_COOKIE_HTTPONLY" => self.cookie_httponly = parse_bool(name, value)?,
-            "SESSION_COOKIE_SAMESITE" => self.cookie_samesite = parse(name, value)?,
-            "SESSION_COOKIE_PARTITIONED" => self.cookie_partitioned = parse_bool(name, value)?,
-            "SESSION_SAVE_EVERY_REQUEST" => self.save_every_request = parse_bool(name, value)?,
-            "SESSION_EXPIRE_AT_BROWSER_CLOSE" => {
-                self.expire_at_browser_close = parse_bool(name, value)?;
-            }
-            "SESSION_ABSOLUTE_AGE" => {
-                self.absolute_age = optional(value).map(|v| parse_number(name, v)).transpose()?;
-            }
-            "SESSION_FILE_PATH" => self.file_path = optional(value).map(PathBuf::from),
-            "SESSION_DATABASE_URL" => self.database_url = value.into(),
-            "SESSION_DB_TABLE" => self.db_table = value.into(),
-            "SESSION_CACHE_URL" => self.cache_url = value.into(),
-            "SESSION_CACHE_KEY_PREFIX" => self.cache_key_prefix = value.into(),
-            "SESSION_DJANGO_CACHE_KEY_PREFIX" => self.django_cache_key_prefix = value.into(),
-            "SESSION_DJANGO_CACHE_VERSION" => {
-                self.django_cache_version = parse_number(name, value)?;
-            }
-            "SECRET_KEY" => self.secret_key = Secret::new(value),
-            "SECRET_KEY_FALLBACKS" => {
-                self.secret_key_fallbacks = value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(Secret::new)
-                    .collect();
-            }
-            "SESSION_CODEC" => self.codec = parse(name, value)?,
-            "SESSION_COOKIE_COMPRESS_FROM" => {
-                self.cookie_compress_from = parse_number(name, value)?;
-            }
-            "SESSION_DB_EXPIRY_SLACK" => self.db_expiry_slack = parse_number(name, value)?,
-            _ => return Err(Error::config(name, "unknown setting")),
-        }
-        Ok(())
+        self.set_trimmed(name, value.trim())
     }
 
     /// `SECRET_KEY` and `SECRET_KEY_FALLBACKS` as a keyring.
@@ -447,39 +324,16 @@ impl<'de> Deserialize<'de> for CodecKind {
     }
 }
 
-/// One of our enums: its `FromStr` error is the whole sentence, value included.
-fn parse<T: FromStr<Err = String>>(name: &str, value: &str) -> Result<T> {
-    value.parse().map_err(|err| Error::config(name, err))
+/// A TOML error as [`Error::Config`] on `SESSIONS_CONFIG`, kept as the source. The reason ends
+/// with the TOML error's text (where, the line, what is wrong, the unknown name) so that
+/// `Display` alone names the problem; [`error_chain`](crate::error_chain) then says it once.
+fn toml_error(prefix: &str, err: toml::de::Error) -> Error {
+    let reason = format!("{prefix}{}", err.to_string().trim_end());
+    Error::config_source(CONFIG_ENV, reason, err)
 }
 
-/// A whole number.
-fn parse_number<T: FromStr>(name: &str, value: &str) -> Result<T>
-where
-    T::Err: fmt::Display,
-{
-    value.parse().map_err(|err| {
-        Error::config(
-            name,
-            format!("{value:?} is not a whole number here ({err})"),
-        )
-    })
-}
-
-fn parse_bool(name: &str, value: &str) -> Result<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(Error::config(
-            name,
-            format!("{value:?} is not True or False"),
-        )),
-    }
-}
-
-fn optional(value: &str) -> Option<&str> {
-    (!value.is_empty() && !value.eq_ignore_ascii_case("none")).then_some(value)
-}
-
+pub mod defaults;
+mod fields;
 mod secret;
 mod validate;
 

@@ -211,12 +211,14 @@ impl DbBackendBuilder {
 fn connect(url: &str, builder: &DbBackendBuilder) -> Result<DbPool> {
     let (max_connections, acquire_timeout) = (builder.max_connections, builder.acquire_timeout);
     let bad_url = |reason: String| Error::config("SESSION_DATABASE_URL", reason);
+    let unparsable = |err: sqlx::Error| {
+        Error::config_source("SESSION_DATABASE_URL", "the URL does not parse", err)
+    };
     let scheme = url.split(':').next().unwrap_or_default();
     match scheme {
         #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => {
-            let options: sqlx::postgres::PgConnectOptions =
-                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(unparsable)?;
             Ok(DbPool::Postgres(
                 sqlx::postgres::PgPoolOptions::new()
                     .max_connections(max_connections)
@@ -227,8 +229,7 @@ fn connect(url: &str, builder: &DbBackendBuilder) -> Result<DbPool> {
         #[cfg(feature = "mysql")]
         "mysql" | "mariadb" => {
             let url = url.replacen("mariadb:", "mysql:", 1);
-            let options: sqlx::mysql::MySqlConnectOptions =
-                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            let options: sqlx::mysql::MySqlConnectOptions = url.parse().map_err(unparsable)?;
             Ok(DbPool::MySql(
                 sqlx::mysql::MySqlPoolOptions::new()
                     .max_connections(max_connections)
@@ -238,8 +239,7 @@ fn connect(url: &str, builder: &DbBackendBuilder) -> Result<DbPool> {
         }
         #[cfg(feature = "sqlite")]
         "sqlite" => {
-            let options: sqlx::sqlite::SqliteConnectOptions =
-                url.parse().map_err(|err| bad_url(format!("{err}")))?;
+            let options: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(unparsable)?;
             let options = options
                 .create_if_missing(builder.create_database)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -289,7 +289,7 @@ impl DbBackend {
     fn builder_from(source: Source) -> DbBackendBuilder {
         DbBackendBuilder {
             source,
-            table: "django_session".to_owned(),
+            table: session_core::settings::defaults::DB_TABLE.to_owned(),
             context: Context::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,

@@ -15,7 +15,8 @@ use session_core::{BackendHandle, Record, SessionKey};
 use time::{Duration, OffsetDateTime};
 
 /// Default cap on how far a stored deadline may trail the true one.
-pub const DEFAULT_EXPIRY_SLACK: StdDuration = StdDuration::from_secs(60);
+pub const DEFAULT_EXPIRY_SLACK: StdDuration =
+    StdDuration::from_secs(session_core::settings::defaults::DB_EXPIRY_SLACK_SECS);
 
 /// The share of a session's remaining lifetime the slack never exceeds (1/1000: a two-week
 /// session is capped by [`DEFAULT_EXPIRY_SLACK`]; one of ten minutes lags by 0.6 s at most).

@@ -18,13 +18,14 @@ use crate::ops::{NAME, Refused, failed};
 use crate::sweep::SweepRules;
 
 /// Default cookie name, the prefix of every session file (`SESSION_COOKIE_NAME`).
-pub const DEFAULT_COOKIE_NAME: &str = "sessionid";
+pub const DEFAULT_COOKIE_NAME: &str = session_core::settings::defaults::COOKIE_NAME;
 /// Default age after which `clear_expired` removes a temporary file: a writer that has not
 /// renamed it by then has crashed.
 pub const DEFAULT_TEMP_GRACE: Duration = Duration::from_secs(600);
 /// Default age after which `clear_expired` removes a session file it cannot read (Django's
 /// format, corrupt bytes): Django's default `SESSION_COOKIE_AGE`, two weeks.
-pub const DEFAULT_UNREADABLE_AGE: Duration = Duration::from_secs(1_209_600);
+pub const DEFAULT_UNREADABLE_AGE: Duration =
+    Duration::from_secs(session_core::settings::defaults::COOKIE_AGE.unsigned_abs());
 
 /// Sessions as files in one directory: Django's `file` engine, made safe.
 ///
@@ -177,18 +178,23 @@ impl FileBackendBuilder {
             ));
         }
         let path = self.path;
-        let misconfigured = |reason: String| {
+        let misconfigured = |reason: &str| {
             Error::config("SESSION_FILE_PATH", format!("{}: {reason}", path.display()))
         };
+        let failed = |reason: &str, err: std::io::Error| {
+            Error::config_source(
+                "SESSION_FILE_PATH",
+                format!("{}: {reason}", path.display()),
+                err,
+            )
+        };
         if self.create_dir && !path.exists() {
-            create_private_dir(&path)
-                .map_err(|err| misconfigured(format!("cannot create it ({err})")))?;
+            create_private_dir(&path).map_err(|err| failed("cannot create it", err))?;
         }
         if !path.is_dir() {
-            return Err(misconfigured("not an existing directory".into()));
+            return Err(misconfigured("not an existing directory"));
         }
-        let locks = Locks::open(&path)
-            .map_err(|err| misconfigured(format!("cannot write in it ({err})")))?;
+        let locks = Locks::open(&path).map_err(|err| failed("cannot write in it", err))?;
         Ok(FileBackend {
             dir: Arc::new(SessionDir {
                 path,

@@ -49,7 +49,10 @@ fn a_missing_or_unusable_directory_fails_at_construction() {
     // Nothing can be created in /proc, whoever runs the test (root included).
     for path in [missing.as_path(), plain_file.as_path(), Path::new("/proc")] {
         let err = FileBackend::builder(path).build().unwrap_err();
-        let Error::Config { setting, reason } = &err else {
+        let Error::Config {
+            setting, reason, ..
+        } = &err
+        else {
             panic!("{path:?}: {err:?}");
         };
         assert_eq!(setting, "SESSION_FILE_PATH");

@@ -123,12 +123,8 @@ impl RedisBackendBuilder {
     }
 
     fn own_pool(&self) -> Result<Pool> {
-        let invalid = |err: RedisError| {
-            Error::config(
-                "SESSION_CACHE_URL",
-                format!("not a Redis URL ({:?})", err.kind()),
-            )
-        };
+        let invalid =
+            |err: RedisError| Error::config_source("SESSION_CACHE_URL", "not a Redis URL", err);
         let target = match self.urls.as_slice() {
             [] => return Err(Error::config("SESSION_CACHE_URL", "no Redis URL given")),
             [url] => Target::Single(redis::Client::open(url.as_str()).map_err(invalid)?),
@@ -155,6 +151,12 @@ impl RedisBackendBuilder {
                 recycle: Some(self.connect_timeout),
             })
             .build()
-            .map_err(|err| Error::config("SESSION_CACHE_URL", err.to_string()))
+            .map_err(|err| {
+                Error::config_source(
+                    "SESSION_CACHE_URL",
+                    "the connection pool cannot be built",
+                    err,
+                )
+            })
     }
 }

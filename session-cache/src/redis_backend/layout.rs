@@ -3,7 +3,7 @@
 use session_core::{Result, SessionKey};
 
 /// Default key prefix (`SESSION_CACHE_KEY_PREFIX`).
-pub const DEFAULT_KEY_PREFIX: &str = "session:";
+pub const DEFAULT_KEY_PREFIX: &str = session_core::settings::defaults::CACHE_KEY_PREFIX;
 /// Django's cache key prefix of the `cache` session engine.
 pub const CACHE_KEY_PREFIX: &str = "django.contrib.sessions.cache";
 /// Django's cache key prefix of the `cached_db` session engine.
@@ -89,7 +89,7 @@ impl Default for DjangoCacheKeys {
     fn default() -> Self {
         Self {
             key_prefix: String::new(),
-            version: 1,
+            version: session_core::settings::defaults::DJANGO_CACHE_VERSION,
             engine_prefix: CACHE_KEY_PREFIX.to_owned(),
         }
     }

@@ -322,3 +322,78 @@ fn settings_the_engine_ignores_are_warned_about() {
     assert!(warnings[0].starts_with("SESSION_DATABASE_URL is set but SESSION_ENGINE=cache"));
     assert!(warnings[1].starts_with("SESSION_FILE_PATH is set but SESSION_ENGINE=cache"));
 }
+
+/// A config error raised by a typed error keeps it as the source; `error_chain` says each part
+/// once, in one sentence.
+#[test]
+fn config_errors_keep_the_error_behind_them() -> std::io::Result<()> {
+    use crate::error_chain;
+    use std::error::Error as _;
+
+    let err = from(&[("SESSION_COOKIE_AGE", "two weeks")]).unwrap_err();
+    assert!(
+        err.source()
+            .is_some_and(|s| s.is::<std::num::ParseIntError>()),
+        "{err:?}"
+    );
+    assert_eq!(
+        error_chain(&err),
+        "invalid setting SESSION_COOKIE_AGE: \"two weeks\" is not a whole number here: invalid \
+         digit found in string"
+    );
+    let err = from(&[("SESSION_ABSOLUTE_AGE", "-1x")]).unwrap_err();
+    assert!(err.source().is_some(), "{err:?}");
+
+    let err = from(&[(CONFIG_ENV, "/nonexistent/sessions.toml")]).unwrap_err();
+    let io = err
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        io.map(std::io::Error::kind),
+        Some(std::io::ErrorKind::NotFound)
+    );
+    let io = io.map(ToString::to_string).unwrap_or_default();
+    assert_eq!(
+        error_chain(&err),
+        format!("invalid setting SESSIONS_CONFIG: cannot read /nonexistent/sessions.toml: {io}")
+    );
+
+    let err = Settings::from_toml("SESSION_COOKIE_AEG = 5").unwrap_err();
+    assert!(
+        err.source().is_some_and(|s| s.is::<toml::de::Error>()),
+        "{err:?}"
+    );
+    let chain = error_chain(&err);
+    assert_eq!(chain, err.to_string(), "the TOML error is said once");
+    assert!(
+        chain
+            .starts_with("invalid setting SESSIONS_CONFIG: TOML parse error at line 1, column 1\n")
+    );
+    assert_eq!(
+        chain.matches("unknown field `SESSION_COOKIE_AEG`").count(),
+        1
+    );
+    assert!(!chain.ends_with('\n'), "{chain:?}");
+
+    let dir = std::env::temp_dir().join(format!("sessions-bad-toml-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("sessions.toml");
+    std::fs::write(&path, "SESSION_COOKIE_AGE = \"two weeks\"\n")?;
+    let err = Settings::from_toml_file(&path).unwrap_err();
+    std::fs::remove_dir_all(&dir)?;
+    assert!(
+        err.source().is_some_and(|s| s.is::<toml::de::Error>()),
+        "{err:?}"
+    );
+    let chain = error_chain(&err);
+    assert!(
+        chain.starts_with(&format!(
+            "invalid setting SESSIONS_CONFIG: {}: TOML parse error at line 1",
+            path.display()
+        )),
+        "{chain}"
+    );
+    assert_eq!(chain.matches("TOML parse error").count(), 1, "{chain}");
+    assert_eq!(chain.matches("invalid setting").count(), 1, "{chain}");
+    Ok(())
+}
