@@ -276,8 +276,9 @@ pub(crate) fn take_expiry(dict: &mut Data) -> Result<Expiry> {
     Ok(expiry)
 }
 
+pub mod dict;
 pub mod django;
 pub mod framed;
 mod json;
 
-pub use json::{JsonCodec, from_dict, to_dict};
+pub use json::JsonCodec;

@@ -11,7 +11,7 @@ use crate::datetime::{format_iso, parse_iso};
 use crate::{Error, Result};
 
 /// Django's default `SESSION_COOKIE_AGE`: two weeks, in seconds.
-pub use crate::settings::defaults::COOKIE_AGE as DEFAULT_COOKIE_AGE;
+pub use crate::defaults::COOKIE_AGE as DEFAULT_COOKIE_AGE;
 
 /// The longest `SESSION_COOKIE_AGE` or `SESSION_ABSOLUTE_AGE` the settings accept: 1,000 years,
 /// in seconds, so that every date computed from them stays within [`LATEST`].

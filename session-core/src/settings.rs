@@ -332,12 +332,11 @@ fn toml_error(prefix: &str, err: toml::de::Error) -> Error {
     Error::config_source(CONFIG_ENV, reason, err)
 }
 
-pub mod defaults;
 mod fields;
-mod secret;
 mod validate;
 
-pub use secret::Secret;
+pub use crate::defaults;
+pub use crate::secret::Secret;
 
 pub use validate::is_sql_identifier;
 

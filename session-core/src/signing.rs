@@ -34,7 +34,7 @@ use std::fmt;
 pub use compression::Compression;
 pub use encoding::{b62_decode, b62_encode, b64_decode, b64_encode, django_json};
 
-use crate::settings::Secret;
+use crate::secret::Secret;
 use crate::{Error, Result};
 
 type HmacSha256 = Hmac<Sha256>;

@@ -100,7 +100,7 @@ pub fn decode(header: &Header<'_>) -> Result<Record> {
     let expires_at = from_micros(header.expires_at_micros);
     let Some((created, rest)) = split_field(header.record) else {
         // Written before the times moved into the header: they are in the JSON.
-        let mut record = super::json::decode_dict(header.record)?;
+        let mut record = super::dict::decode(header.record)?;
         record.version = Version::counter(header.version);
         record.expires_at = expires_at.unwrap_or(record.expires_at);
         return Ok(record);

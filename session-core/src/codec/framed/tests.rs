@@ -47,7 +47,7 @@ fn the_earlier_layout_still_decodes() -> TestResult {
         ..record()
     };
     let mut earlier = b"7:1700000060123456:".to_vec();
-    earlier.extend_from_slice(&crate::codec::json::encode_dict(&record)?);
+    earlier.extend_from_slice(&crate::codec::dict::encode(&record)?);
     assert!(earlier.ends_with(b"\"_session_version\":7}"));
     let header = parse(&earlier).ok_or("no header")?;
     assert_eq!(decode(&header)?, record);

@@ -1,7 +1,9 @@
 use super::*;
 use crate::Expiry;
 use crate::ExpiryPolicy;
-use crate::codec::{Beside, RecordCodec};
+use crate::codec::{Beside, RecordCodec, dict};
+use crate::session::EXPIRY_KEY;
+use serde_json::Value;
 use serde_json::json;
 use time::macros::datetime;
 
@@ -33,7 +35,7 @@ fn round_trips_every_expiry_and_keeps_order() {
                 .encode(&original, 7, original.modified_at)
                 .unwrap()
                 .bytes,
-            encode_dict(&original).unwrap(),
+            dict::encode(&original).unwrap(),
         ] {
             let decoded = JsonCodec.decode(&bytes, Beside::NOTHING).unwrap();
             assert_eq!(decoded, original);
@@ -44,7 +46,7 @@ fn round_trips_every_expiry_and_keeps_order() {
             );
         }
         let decoded = JsonCodec
-            .decode(&encode_dict(&original).unwrap(), Beside::NOTHING)
+            .decode(&dict::encode(&original).unwrap(), Beside::NOTHING)
             .unwrap();
         assert_eq!(
             decoded.data.keys().collect::<Vec<_>>(),
@@ -56,7 +58,7 @@ fn round_trips_every_expiry_and_keeps_order() {
 
 #[test]
 fn default_expiry_is_not_written() {
-    let bytes = encode_dict(&record(json!({"foo": "bar"}), Expiry::Default)).unwrap();
+    let bytes = dict::encode(&record(json!({"foo": "bar"}), Expiry::Default)).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert!(
         text.starts_with(
@@ -89,9 +91,9 @@ fn garbage_is_a_codec_error_not_a_panic() {
 
 #[test]
 fn foreign_reserved_keys_are_dropped() {
-    let mut dict = to_dict(&record(json!({"a": 1}), Expiry::Default));
-    dict.insert("_session_future".into(), json!(true));
-    let decoded = from_dict(dict).unwrap();
+    let mut fields = dict::to_dict(&record(json!({"a": 1}), Expiry::Default));
+    fields.insert("_session_future".into(), json!(true));
+    let decoded = dict::from_dict(fields).unwrap();
     assert_eq!(decoded.data.keys().collect::<Vec<_>>(), ["a"]);
 }
 
@@ -99,8 +101,8 @@ fn foreign_reserved_keys_are_dropped() {
 fn encoding_without_a_copy_matches_the_dict() {
     let mut original = record(json!({"b": [1, 2], "a": "x"}), Expiry::Seconds(5));
     original.version = Version::counter(3);
-    let direct = encode_dict(&original).unwrap();
-    let via_dict = serde_json::to_vec(&to_dict(&original)).unwrap();
+    let direct = dict::encode(&original).unwrap();
+    let via_dict = serde_json::to_vec(&dict::to_dict(&original)).unwrap();
     assert_eq!(direct, via_dict);
 }
 

@@ -1,5 +1,5 @@
 //! The defaults of the settings an engine also needs on its own (a backend built in code,
-//! without [`Settings`](super::Settings)), stated once: [`Settings::default`](super::Settings)
+//! without [`Settings`](crate::Settings)), stated once: [`Settings::default`](crate::Settings)
 //! and every engine crate's `DEFAULT_*` constant derive from these.
 //!
 //! ```
