@@ -52,8 +52,8 @@ mod backend;
 mod clock;
 pub mod codec;
 mod context;
-pub mod defaults;
 pub mod datetime;
+pub mod defaults;
 mod error;
 pub mod expiry;
 #[cfg(feature = "axum")]
