@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use session_kit::core::error_chain;
-use session_kit::{Engine, SessionLayer, SessionStore, Settings};
+use session_kit::{Engine, Settings};
 use tracing_subscriber::EnvFilter;
 
 /// The port when `PORT` is not set.
@@ -37,12 +37,11 @@ async fn serve() -> Result<(), String> {
         })?,
         Err(_) => DEFAULT_PORT,
     };
-    let backend = Engine::from_settings(&settings)
+    let layer = Engine::builder(&settings)
+        .layer()
         .await
         .map_err(|err| error_chain(&err))?;
     let engine = settings.engine.as_str();
-    let store = SessionStore::new(backend);
-    let layer = SessionLayer::new(store, &settings).map_err(|err| error_chain(&err))?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address)
         .await
