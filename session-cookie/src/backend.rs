@@ -9,8 +9,7 @@ use session_core::codec::django::DjangoDict;
 use session_core::datetime::parse_iso;
 use session_core::session::EXPIRY_KEY;
 use session_core::{
-    Backend, Capabilities, Error, Expiry, Record, Result, SessionKey, SharedClock, Stored,
-    SystemClock, Version, async_trait,
+    Backend, Capabilities, Error, Expiry, Record, Result, SessionKey, Stored, Version, async_trait,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -63,7 +62,7 @@ pub struct CookieBackend<C> {
     codec: std::sync::Arc<C>,
     cookie_age: i64,
     absolute_age: Option<i64>,
-    clock: SharedClock,
+    context: session_core::Context,
 }
 
 impl<C> Clone for CookieBackend<C> {
@@ -72,7 +71,7 @@ impl<C> Clone for CookieBackend<C> {
             codec: std::sync::Arc::clone(&self.codec),
             cookie_age: self.cookie_age,
             absolute_age: self.absolute_age,
-            clock: std::sync::Arc::clone(&self.clock),
+            context: self.context.clone(),
         }
     }
 }
@@ -94,7 +93,7 @@ impl<C: CookieCodec> CookieBackend<C> {
             codec: std::sync::Arc::new(codec),
             cookie_age: DEFAULT_COOKIE_AGE,
             absolute_age: None,
-            clock: SystemClock::shared(),
+            context: session_core::Context::default(),
         }
     }
 
@@ -115,11 +114,11 @@ impl<C: CookieCodec> CookieBackend<C> {
         self
     }
 
-    /// The clock that stamps and checks cookies (default: [`session_core::Context::default`]'s, the system
-    /// clock; the key generator is not used: a cookie's key is its sealed value).
+    /// The clock that stamps and checks cookies (default: [`session_core::Context::default`]'s,
+    /// the system clock; the key generator is not used: a cookie's key is its sealed value).
     #[must_use]
     pub fn with_context(mut self, context: session_core::Context) -> Self {
-        self.clock = std::sync::Arc::clone(context.clock());
+        self.context = context;
         self
     }
 
@@ -131,7 +130,7 @@ impl<C: CookieCodec> CookieBackend<C> {
     fn seal(&self, record: &Record) -> Result<Stored> {
         let token = self.codec.seal(
             &DjangoDict::new(record).with_created_at(self.absolute_age.is_some()),
-            self.clock.now().unix_timestamp(),
+            self.context.now().unix_timestamp(),
         )?;
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::TooLarge {
@@ -147,7 +146,7 @@ impl<C: CookieCodec> CookieBackend<C> {
     }
 
     fn open(&self, key: &SessionKey) -> Option<Record> {
-        let now = self.clock.now();
+        let now = self.context.now();
         let (value, timestamp) =
             match self
                 .codec
