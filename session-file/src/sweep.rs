@@ -3,12 +3,12 @@
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use session_core::SessionKey;
 use time::OffsetDateTime;
 
-use crate::dir::{SessionDir, TEMP_MARKER};
+use crate::dir::{SessionDir, TEMP_MARKER, modified_of};
 use crate::ops::NAME;
 
 /// When files count as expired.
@@ -103,13 +103,11 @@ fn remove_stale_temp(path: &Path, rules: SweepRules) -> io::Result<bool> {
 
 /// True when the file at `path` was last written at least `age` before `now`.
 fn older_than(path: &Path, age: Duration, now: OffsetDateTime) -> io::Result<bool> {
-    let modified = match fs::metadata(path).and_then(|meta| meta.modified()) {
-        Ok(modified) => modified,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(err) => return Err(err),
+    let Some(modified) = modified_of(path)? else {
+        return Ok(false);
     };
-    let now = SystemTime::from(now);
-    Ok(modified
-        .checked_add(age)
+    Ok(time::Duration::try_from(age)
+        .ok()
+        .and_then(|age| modified.checked_add(age))
         .is_some_and(|deadline| deadline <= now))
 }
