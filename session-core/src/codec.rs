@@ -98,6 +98,26 @@ pub enum Expected<'a> {
     Bytes(Cow<'a, [u8]>),
 }
 
+impl<'a> Expected<'a> {
+    /// What a save of `record` must find for a format versioned by its stored bytes: the
+    /// bytes its version token holds (none for a record never stored, which match nothing).
+    pub fn stored_bytes(record: &'a Record) -> Self {
+        Self::Bytes(Cow::Borrowed(record.version.as_token().unwrap_or_default()))
+    }
+
+    /// The version counter a save finding this stores (`next` of
+    /// [`RecordCodec::encode`]): one up from a counter; 0, unused, for bytes.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the counter cannot go up (no store holds such a version).
+    pub fn next(&self) -> Result<u64> {
+        match self {
+            Self::Counter(current) => current.checked_add(1).ok_or(Error::Conflict),
+            Self::Bytes(_) => Ok(0),
+        }
+    }
+}
+
 /// A stored record's format.
 ///
 /// ```

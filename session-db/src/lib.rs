@@ -47,7 +47,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::codec::{Beside, Expected, RecordCodec, load_live};
+use session_core::codec::{Beside, RecordCodec, load_live};
 use session_core::{
     Backend, Capabilities, Context, Error, Record, Result, SessionKey, Stored, async_trait,
 };
@@ -171,6 +171,26 @@ impl DbBackend {
         self.inner.context.now()
     }
 
+    /// Stores `record` under a fresh key, in one transaction with the delete of `replacing`
+    /// when given (`cycle`).
+    async fn insert_fresh(&self, record: &Record, replacing: Option<&str>) -> Result<Stored> {
+        let (data, version) = self.encode(record, 1, self.now())?;
+        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
+        let expires_at = record.expires_at;
+        let key = self
+            .inner
+            .context
+            .create_with(|key| async move {
+                let key = key.django_syntax()?;
+                match replacing {
+                    Some(old) => pool.cycle(sql, old, key, data, expires_at, 1).await,
+                    None => pool.insert(sql, key, data, expires_at, 1).await,
+                }
+            })
+            .await?;
+        Ok(Stored { key, version })
+    }
+
     /// `record` encoded as `session_data` at version `next`.
     fn encode(
         &self,
@@ -213,17 +233,7 @@ impl Backend for DbBackend {
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let (data, version) = self.encode(&record, 1, self.now())?;
-        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
-        let key = self
-            .inner
-            .context
-            .create_with(|key| async move {
-                let key = key.django_syntax()?;
-                pool.insert(sql, key, data, record.expires_at, 1).await
-            })
-            .await?;
-        Ok(Stored { key, version })
+        self.insert_fresh(&record, None).await
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
@@ -234,11 +244,7 @@ impl Backend for DbBackend {
         let expected = self.inner.codec.expected(&record)?;
         let expires_at = (!slack::keeps_deadline(key, &record, now, self.inner.expiry_slack))
             .then_some(record.expires_at);
-        let next = match expected {
-            Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
-            Expected::Bytes(_) => 0,
-        };
-        let (data, version) = self.encode(&record, next, now)?;
+        let (data, version) = self.encode(&record, expected.next()?, now)?;
         let changed = pool
             .update(sql, key_text, &data, expires_at, &expected, now)
             .await?;
@@ -270,18 +276,7 @@ impl Backend for DbBackend {
     }
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
-        let old = old.django_syntax()?;
-        let (data, version) = self.encode(&record, 1, self.now())?;
-        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
-        let key = self
-            .inner
-            .context
-            .create_with(|key| async move {
-                let key = key.django_syntax()?;
-                pool.cycle(sql, old, key, data, record.expires_at, 1).await
-            })
-            .await?;
-        Ok(Stored { key, version })
+        self.insert_fresh(&record, Some(old.django_syntax()?)).await
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::codec::{Expected, RecordCodec};
+use session_core::codec::RecordCodec;
 use session_core::{
     Backend, Capabilities, Context, Error, JsonCodec, Record, Result, SessionKey, Stored,
     async_trait,
@@ -307,10 +307,7 @@ impl Backend for FileBackend {
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         let name = key.django_syntax()?.to_owned();
         let now = self.now();
-        let next = match self.dir.codec.expected(&record)? {
-            Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
-            Expected::Bytes(_) => 0,
-        };
+        let next = self.dir.codec.expected(&record)?.next()?;
         let encoded = self.dir.codec.encode(&record, next, now)?;
         let version = encoded.version.clone();
         let expected = record.version;

@@ -45,33 +45,18 @@ impl SessionDir {
         Ok(modified_of(path)?.map(|modified| (bytes, Beside::modified(modified))))
     }
 
-    /// The version and deadline of the file at `path`, when it holds a record live at `now`.
-    pub(crate) fn live_stamp_at(
-        &self,
-        path: &Path,
-        now: OffsetDateTime,
-    ) -> io::Result<Option<Stamp>> {
+    /// The version and deadline of the file at `path`; `Ok(None)` for a file that is not a
+    /// record of the codec (or is gone).
+    pub(crate) fn stamp_at(&self, path: &Path) -> io::Result<Option<Stamp>> {
         let Some((bytes, beside)) = self.read_at(path, false)? else {
             return Ok(None);
         };
-        Ok(self
-            .codec
-            .stamp(&bytes, beside)
-            .ok()
-            .filter(|stamp| now < stamp.expires_at))
+        Ok(self.codec.stamp(&bytes, beside).ok())
     }
 
-    /// The deadline of the file at `path` when its codec reads it; `Ok(None)` for a file that
-    /// is not a record (or is gone).
-    pub(crate) fn deadline_at(&self, path: &Path) -> io::Result<Option<OffsetDateTime>> {
-        let Some((bytes, beside)) = self.read_at(path, false)? else {
-            return Ok(None);
-        };
-        Ok(self
-            .codec
-            .stamp(&bytes, beside)
-            .ok()
-            .map(|stamp| stamp.expires_at))
+    /// [`stamp_at`](Self::stamp_at), when the record is live at `now`.
+    fn live_stamp_at(&self, path: &Path, now: OffsetDateTime) -> io::Result<Option<Stamp>> {
+        Ok(self.stamp_at(path)?.filter(|stamp| now < stamp.expires_at))
     }
 
     /// The live record of `key` at `now`; files that do not decode are logged and absent.

@@ -83,8 +83,8 @@ impl SessionDir {
     /// True when the session file at `path` exists and is expired by `rules`: by its codec's
     /// deadline, or, for a file that is not a record, by its age.
     fn is_expired(&self, path: &Path, rules: SweepRules) -> io::Result<bool> {
-        match self.deadline_at(path)? {
-            Some(deadline) => Ok(deadline <= rules.now),
+        match self.stamp_at(path)? {
+            Some(stamp) => Ok(stamp.expires_at <= rules.now),
             None => older_than(path, rules.unreadable_age, rules.now),
         }
     }

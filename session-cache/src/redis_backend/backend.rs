@@ -46,11 +46,7 @@ impl Backend for RedisBackend {
         let now = self.now();
         let ttl = ttl::ttl_millis(record.expires_at, now);
         let expected = self.codec().expected(&record)?;
-        let next = match expected {
-            Expected::Counter(current) => current.checked_add(1).ok_or(Error::Conflict)?,
-            Expected::Bytes(_) => 0,
-        };
-        let encoded = self.codec().encode(&record, next, now)?;
+        let encoded = self.codec().encode(&record, expected.next()?, now)?;
         let bytes = &encoded.bytes;
         let answer: i64 = self
             .run(Retry::Never, |mut conn| {

@@ -4,7 +4,6 @@
 //! booleans and `None`. A pickle holding anything else (tuples, sets, bytes, big integers,
 //! class instances, which could run code in Python) is refused.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_pickle::{DeOptions, HashableValue, SerOptions, Value as Pickled};
@@ -52,9 +51,7 @@ impl RecordCodec for PickleCodec {
 
     fn expected<'a>(&self, record: &'a Record) -> Result<Expected<'a>> {
         // A record never stored here carries no pickle: it matches nothing.
-        Ok(Expected::Bytes(Cow::Borrowed(
-            record.version.as_token().unwrap_or_default(),
-        )))
+        Ok(Expected::stored_bytes(record))
     }
 
     fn header_len(&self) -> Option<usize> {

@@ -27,7 +27,6 @@
 //! that makes Django's rule give our deadline, and integer expiries are read as counted from
 //! the modification time, so they do expire here.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -195,9 +194,7 @@ impl RecordCodec for DjangoCodec {
 
     fn expected<'a>(&self, record: &'a Record) -> Result<Expected<'a>> {
         // A record never stored here matches nothing (Django never stores "").
-        Ok(Expected::Bytes(Cow::Borrowed(
-            record.version.as_token().unwrap_or_default(),
-        )))
+        Ok(Expected::stored_bytes(record))
     }
 
     fn header_len(&self) -> Option<usize> {
