@@ -362,3 +362,34 @@ async fn the_db_engine_takes_its_expiry_slack_from_the_settings() {
         assert_eq!(after, if written { wanted } else { before }, "{slack:?}");
     }
 }
+
+/// `Engine::layer` is the one call an application makes: the layer's store runs on the
+/// engine's clock with the settings' expiry policy, so nothing is passed twice.
+#[tokio::test]
+async fn one_call_gives_the_store_and_the_layer_on_one_clock_and_policy() {
+    use session_core::{Clock, MockClock};
+    let clock = MockClock::default();
+    let settings = settings(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_CACHE_URL", "memory://"),
+        ("SESSION_COOKIE_AGE", "60"),
+        ("SESSION_ABSOLUTE_AGE", "100"),
+    ]);
+    let layer = Engine::builder(&settings)
+        .context(session_kit::Context::default().with_clock(clock.shared()))
+        .layer()
+        .await
+        .unwrap();
+    let store = layer.store();
+    assert_eq!(store.policy(), &settings.expiry_policy());
+    assert_eq!(store.clock().now(), clock.now());
+    let session = store.session(None);
+    session.insert("n", 1).await.unwrap();
+    session.save().await.unwrap();
+    let key = session.key().unwrap();
+    // 59 s later by the mock clock the session lives; at 60 s it is gone, for the engine too.
+    clock.advance(time::Duration::seconds(59));
+    assert!(store.backend().exists(&key).await.unwrap());
+    clock.advance(time::Duration::seconds(1));
+    assert!(!store.backend().exists(&key).await.unwrap());
+}
