@@ -1,8 +1,9 @@
 //! Flag and merge behaviour of the handle on a minimal in-test map; the conformance suite
 //! runs the same API against every real engine.
 
+use super::persist::backoff;
 use super::*;
-use crate::{Backend, Capabilities, Stored};
+use crate::{Backend, Capabilities, Error, Expiry, Record, Result, Stored, Version};
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::HashMap;

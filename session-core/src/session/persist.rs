@@ -1,0 +1,148 @@
+//! Writing the session: `save` (with merge and backoff on conflicts), `touch`, `flush` and
+//! `cycle_key`.
+
+use super::Session;
+use super::state::Loaded;
+use crate::{Error, Result};
+
+impl Session {
+    /// Django's `flush` (logout): empties the session, deletes the record from the store now,
+    /// and drops the key, so the middleware deletes the cookie.
+    ///
+    /// # Errors
+    /// Store errors while deleting; the session is emptied anyway.
+    pub async fn flush(&self) -> Result<()> {
+        let key = {
+            let mut state = self.state();
+            state.accessed = true;
+            state.modified = true;
+            state.cache = Some(Loaded::empty());
+            state.ops.clear();
+            state.key.take()
+        };
+        match key {
+            Some(key) => self.shared.store.parts.backend.delete(&key).await.map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// Django's `cycle_key` (login): keeps the data, stores it under a new key now, deletes the
+    /// old record. Loads first, so an unread session keeps its data (Django #28066).
+    ///
+    /// # Errors
+    /// [`Error::Gone`] when the old key no longer holds a record (a logout, or a concurrent
+    /// `cycle_key` of the same session, got there first): nothing new is stored. Store errors;
+    /// on failure the session keeps its old key.
+    pub async fn cycle_key(&self) -> Result<()> {
+        let (old, record, logged) = {
+            let mut state = self.loaded().await?;
+            state.modified = true;
+            let now = self.now();
+            (
+                state.key.clone(),
+                state.record(now, &self.shared.store)?,
+                state.ops.len(),
+            )
+        };
+        let created_at = record.created_at;
+        let backend = &self.shared.store.parts.backend;
+        let stored = match &old {
+            Some(old) => backend.cycle(old, record).await?,
+            None => backend.create(record).await?,
+        };
+        self.state().stored(stored, created_at, logged);
+        Ok(())
+    }
+
+    /// Writes the session (the middleware's save step): creates it when it has no key, else
+    /// saves it conditionally. On a conflict with another request, reloads, re-applies this
+    /// request's changes and retries, with jittered backoff, until the store's conflict deadline.
+    ///
+    /// # Errors
+    /// [`Error::Gone`] when the session was deleted meanwhile (logged out elsewhere: nothing is
+    /// written); [`Error::Conflict`] when the deadline passed; store errors.
+    pub async fn save(&self) -> Result<()> {
+        let store = &self.shared.store;
+        let mut deadline = None; // set at the first conflict: the common path never reads it
+        let mut attempt = 0u32;
+        loop {
+            let (key, record, logged) = {
+                let state = self.loaded().await?;
+                (
+                    state.key.clone(),
+                    state.record(self.now(), store)?,
+                    state.ops.len(),
+                )
+            };
+            let created_at = record.created_at;
+            let result = match &key {
+                Some(key) => store.parts.backend.save(key, record).await,
+                None => store.parts.backend.create(record).await,
+            };
+            let key = match (result, key) {
+                (Ok(stored), _) => {
+                    self.state().stored(stored, created_at, logged);
+                    return Ok(());
+                }
+                (Err(Error::Conflict), Some(key))
+                    if std::time::Instant::now()
+                        < *deadline.get_or_insert_with(|| {
+                            std::time::Instant::now() + store.parts.conflict_deadline
+                        }) =>
+                {
+                    key
+                }
+                (Err(err), _) => return Err(err),
+            };
+            tracing::debug!(
+                attempt,
+                "session save conflicted with another request; merging"
+            );
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt = attempt.saturating_add(1);
+            let fresh = store.parts.backend.load(&key).await?.ok_or(Error::Gone)?;
+            self.state().rebase(fresh)?;
+        }
+    }
+
+    /// Moves the stored expiry as a save would, without rewriting the data (for
+    /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key. The
+    /// key may change (a cookie engine seals a new token).
+    ///
+    /// # Errors
+    /// [`Error::Gone`] when the record is gone; store errors.
+    pub async fn touch(&self) -> Result<()> {
+        let store = &self.shared.store;
+        let (key, expires_at) = {
+            let state = self.loaded().await?;
+            let Some(key) = state.key.clone() else {
+                return Ok(());
+            };
+            let loaded = state.loaded();
+            let now = self.now();
+            let created = loaded.created_at.unwrap_or(now);
+            (
+                key,
+                store.parts.policy.deadline(loaded.expiry, created, now)?,
+            )
+        };
+        let touched = store.parts.backend.touch(&key, expires_at).await?;
+        let mut state = self.state();
+        if state.key.as_ref() == Some(&key) {
+            state.key = Some(touched);
+        }
+        Ok(())
+    }
+}
+
+/// Jittered exponential backoff: the first retry is immediate, then up to 1, 2, 4 … 64 ms.
+pub(super) fn backoff(attempt: u32) -> std::time::Duration {
+    if attempt == 0 {
+        return std::time::Duration::ZERO;
+    }
+    let ceiling_micros = 1_000u64 << attempt.min(6);
+    let mut bytes = [0u8; 8];
+    // Jitter only: if the OS source fails, fall back to the ceiling.
+    let random = getrandom::fill(&mut bytes).map_or(u64::MAX, |()| u64::from_le_bytes(bytes));
+    std::time::Duration::from_micros(random % ceiling_micros + 1)
+}
