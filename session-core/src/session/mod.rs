@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::{Result, SessionKey};
 use ops::Op;
+pub use persist::Saved;
 use state::{Loaded, State};
 pub use store::{DEFAULT_CONFLICT_DEADLINE, SessionStore};
 

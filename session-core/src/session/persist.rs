@@ -1,9 +1,41 @@
 //! Writing the session: `save` (with merge and backoff on conflicts), `touch`, `flush` and
 //! `cycle_key`.
 
+use time::OffsetDateTime;
+
 use super::Session;
 use super::state::Loaded;
-use crate::{Error, Result};
+use crate::{Error, Expiry, ExpiryPolicy, Result, SessionKey};
+
+/// What a [`save`](Session::save) or [`touch`](Session::touch) wrote: all a response's
+/// `Set-Cookie` needs, so the middleware asks neither the session nor the clock again.
+///
+/// `Debug` does not show the key (see [`SessionKey`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Saved {
+    /// The key now holding the record (a new token on the cookie engines). Keep it out of logs.
+    pub key: SessionKey,
+    /// The cookie's `Max-Age`: what [`get_expiry_age`](Session::get_expiry_age) returns at
+    /// [`at`](Saved::at), the absolute cap applied; `None` when the cookie expires at browser
+    /// close.
+    pub max_age: Option<i64>,
+    /// The time the write used: the cookie's `expires` date is `at + max_age`.
+    pub at: OffsetDateTime,
+}
+
+/// [`Saved::max_age`] for a session with `expiry`, first stored at `created_at`, written at `at`.
+fn max_age(
+    policy: &ExpiryPolicy,
+    expiry: Expiry,
+    created_at: OffsetDateTime,
+    at: OffsetDateTime,
+) -> Result<Option<i64>> {
+    if policy.at_browser_close(expiry) {
+        return Ok(None);
+    }
+    policy.capped_age(expiry, created_at, at).map(Some)
+}
 
 impl Session {
     /// Django's `flush` (logout): empties the session, deletes the record from the store now,
@@ -57,11 +89,12 @@ impl Session {
     /// Writes the session (the middleware's save step): creates it when it has no key, else
     /// saves it conditionally. On a conflict with another request, reloads, re-applies this
     /// request's changes and retries, with jittered backoff, until the store's conflict deadline.
+    /// Returns what the cookie must carry.
     ///
     /// # Errors
     /// [`Error::Gone`] when the session was deleted meanwhile (logged out elsewhere: nothing is
     /// written); [`Error::Conflict`] when the deadline passed; store errors.
-    pub async fn save(&self) -> Result<()> {
+    pub async fn save(&self) -> Result<Saved> {
         let store = &self.shared.store;
         let mut deadline = None; // set at the first conflict: the common path never reads it
         let mut attempt = 0u32;
@@ -74,15 +107,18 @@ impl Session {
                     state.ops.len(),
                 )
             };
-            let created_at = record.created_at;
+            let (created_at, at) = (record.created_at, record.modified_at);
+            // Before the write, so that a cookie which cannot be computed writes nothing.
+            let max_age = max_age(&store.parts.policy, record.expiry, created_at, at)?;
             let result = match &key {
                 Some(key) => store.parts.backend.save(key, record).await,
                 None => store.parts.backend.create(record).await,
             };
             let key = match (result, key) {
                 (Ok(stored), _) => {
+                    let key = stored.key.clone();
                     self.state().stored(stored, created_at, logged);
-                    return Ok(());
+                    return Ok(Saved { key, max_age, at });
                 }
                 (Err(Error::Conflict), Some(key))
                     if std::time::Instant::now()
@@ -107,31 +143,39 @@ impl Session {
 
     /// Moves the stored expiry as a save would, without rewriting the data (for
     /// `SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Does nothing without a key. The
-    /// key may change (a cookie engine seals a new token).
+    /// key may change (a cookie engine seals a new token). Returns what the cookie must carry,
+    /// `None` without a key.
     ///
     /// # Errors
     /// [`Error::Gone`] when the record is gone; store errors.
-    pub async fn touch(&self) -> Result<()> {
+    pub async fn touch(&self) -> Result<Option<Saved>> {
         let store = &self.shared.store;
-        let (key, expires_at) = {
+        let policy = &store.parts.policy;
+        let (key, expires_at, max_age, at) = {
             let state = self.loaded().await?;
             let Some(key) = state.key.clone() else {
-                return Ok(());
+                return Ok(None);
             };
             let loaded = state.loaded();
             let now = self.now();
             let created = loaded.created_at.unwrap_or(now);
             (
                 key,
-                store.parts.policy.deadline(loaded.expiry, created, now)?,
+                policy.deadline(loaded.expiry, created, now)?,
+                max_age(policy, loaded.expiry, created, now)?,
+                now,
             )
         };
         let touched = store.parts.backend.touch(&key, expires_at).await?;
         let mut state = self.state();
         if state.key.as_ref() == Some(&key) {
-            state.key = Some(touched);
+            state.key = Some(touched.clone());
         }
-        Ok(())
+        Ok(Some(Saved {
+            key: touched,
+            max_age,
+            at,
+        }))
     }
 }
 

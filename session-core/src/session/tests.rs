@@ -187,3 +187,6 @@ async fn backoff_is_bounded() {
         assert!(backoff(attempt) <= std::time::Duration::from_millis(64));
     }
 }
+
+#[cfg(feature = "test-util")]
+mod calls;

@@ -1,0 +1,157 @@
+//! What a save costs and returns, on a mock clock, with every backend call counted.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+use super::MapBackend;
+use crate::{
+    Backend, Capabilities, Clock, Error, Expiry, ExpiryPolicy, MockClock, Record, Result, Saved,
+    SessionKey, SessionStore, Stored,
+};
+
+/// Forwards to a [`MapBackend`] and logs each call by method name.
+#[derive(Debug, Default)]
+struct Counting {
+    inner: MapBackend,
+    calls: Mutex<Vec<&'static str>>,
+    /// When set, every `save` answers [`Error::Conflict`] and moves this clock by the step.
+    conflicting: Option<(MockClock, Duration)>,
+}
+
+impl Counting {
+    fn log(&self, call: &'static str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(call);
+    }
+
+    /// The calls so far, and forgets them.
+    fn take(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.calls.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl Backend for Counting {
+    async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        self.log("load");
+        self.inner.load(key).await
+    }
+    async fn create(&self, record: Record) -> Result<Stored> {
+        self.log("create");
+        self.inner.create(record).await
+    }
+    async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
+        self.log("save");
+        if let Some((clock, step)) = &self.conflicting {
+            clock.advance(*step);
+            return Err(Error::Conflict);
+        }
+        self.inner.save(key, record).await
+    }
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
+        self.log("touch");
+        self.inner.touch(key, expires_at).await
+    }
+    async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
+        self.log("cycle");
+        self.inner.cycle(old, record).await
+    }
+    async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        self.log("delete");
+        self.inner.delete(key).await
+    }
+    async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        self.log("exists");
+        self.inner.exists(key).await
+    }
+    async fn clear_expired(&self) -> Result<u64> {
+        self.log("clear_expired");
+        self.inner.clear_expired().await
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+}
+
+fn counted(backend: Counting, clock: &MockClock) -> (Arc<Counting>, SessionStore) {
+    let backend = Arc::new(backend);
+    let store =
+        SessionStore::new(Arc::clone(&backend) as Arc<dyn Backend>).with_clock(clock.shared());
+    (backend, store)
+}
+
+/// A stored session holding `{"a": 1}`; its key.
+async fn seeded(store: &SessionStore) -> Result<SessionKey> {
+    let seed = store.session(None);
+    seed.insert("a", 1).await?;
+    Ok(seed.save().await?.key)
+}
+
+#[tokio::test]
+async fn save_and_touch_say_what_the_cookie_carries() -> Result<()> {
+    let clock = MockClock::default();
+    let (backend, store) = counted(Counting::default(), &clock);
+    let store = store.with_policy(ExpiryPolicy {
+        absolute_age: Some(100),
+        ..ExpiryPolicy::default()
+    });
+    let session = store.session(None);
+    session.insert("a", 1).await?;
+    let saved = session.save().await?;
+    assert_eq!(Some(&saved.key), session.key().as_ref());
+    assert_eq!(saved.at, clock.now());
+    assert_eq!(
+        saved.max_age,
+        Some(100),
+        "the absolute cap, not the cookie age"
+    );
+    assert!(!format!("{saved:?}").contains(saved.key.as_str()));
+    assert_eq!(
+        backend.take(),
+        ["create"],
+        "the cookie costs no further call"
+    );
+
+    clock.advance(Duration::seconds(30));
+    let touched = store.session(Some(saved.key.as_str())).touch().await?;
+    let touched = touched.ok_or(Error::Gone)?;
+    assert_eq!((touched.at, touched.max_age), (clock.now(), Some(70)));
+    assert_eq!(touched.max_age, Some(session.get_expiry_age().await?));
+    assert_eq!(backend.take(), ["load", "touch"]);
+
+    session.set_expiry(Expiry::BrowserClose).await?;
+    assert_eq!(
+        session.save().await?.max_age,
+        None,
+        "browser close: no Max-Age"
+    );
+    assert_eq!(
+        store.session(None).touch().await?,
+        None,
+        "no key, nothing to touch"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn saved_is_what_the_session_reports_after_the_write() -> Result<()> {
+    let clock = MockClock::default();
+    let (_, store) = counted(Counting::default(), &clock);
+    let session = store.session(Some(seeded(&store).await?.as_str()));
+    session.set_expiry(Expiry::seconds(600)).await?;
+    let Saved {
+        key, max_age, at, ..
+    } = session.save().await?;
+    assert_eq!(Some(key), session.key());
+    assert_eq!(max_age, Some(session.get_expiry_age().await?));
+    assert_eq!(
+        at + Duration::seconds(600),
+        session.get_expiry_date().await?
+    );
+    Ok(())
+}
