@@ -233,12 +233,20 @@ impl Session {
     }
 
     /// Empties the dict without loading it (Django's `clear`): accessed and modified. The key
-    /// stays, so the middleware saves the empty session.
+    /// stays, so the middleware saves the empty session. The save then reads the stored record
+    /// once, for its version, before writing: no conflict round, and no blind write.
     pub fn clear(&self) {
         let mut state = self.state();
         state.accessed = true;
         state.modified = true;
-        let cache = state.cache.get_or_insert_with(Loaded::empty);
+        let keyed = state.key.is_some();
+        let cache = state.cache.get_or_insert_with(|| {
+            if keyed {
+                Loaded::unread()
+            } else {
+                Loaded::empty()
+            }
+        });
         cache.data = Arc::default();
         state.ops.push(Op::Clear);
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use time::OffsetDateTime;
 
-use crate::{Result, SessionKey};
+use crate::{Error, Result, SessionKey};
 use ops::Op;
 pub use persist::Saved;
 use state::{Loaded, State};
@@ -112,6 +112,31 @@ impl Session {
         Ok(state)
     }
 
+    /// As [`loaded`](Self::loaded), and also reads the record under a cache that
+    /// [`clear`](Session::clear) built without loading, re-applying this request's changes, so
+    /// that a write sends the stored version (and keeps the stored expiry and creation time).
+    ///
+    /// # Errors
+    /// [`Error::Gone`] when that record is gone (logged out meanwhile); store errors.
+    async fn synced(&self) -> Result<MutexGuard<'_, State>> {
+        let key = {
+            let state = self.loaded().await?;
+            let unread = state.cache.as_ref().is_some_and(|cache| cache.unread);
+            match state.key.clone() {
+                Some(key) if unread => key,
+                _ => return Ok(state),
+            }
+        };
+        let fresh = self.shared.store.parts.backend.load(&key).await?;
+        let fresh = fresh.ok_or(Error::Gone)?;
+        let mut state = self.state();
+        let unread = state.cache.as_ref().is_some_and(|cache| cache.unread);
+        if unread && state.key.as_ref() == Some(&key) {
+            state.rebase(fresh)?;
+        }
+        Ok(state)
+    }
+
     /// Runs `op` on the loaded session, logs it, and marks the session modified.
     async fn change(&self, op: Op) -> Result<()> {
         let mut state = self.loaded().await?;
@@ -160,7 +185,10 @@ impl fmt::Debug for Session {
         let state = self.state();
         f.debug_struct("Session")
             .field("key", &state.key)
-            .field("loaded", &state.cache.is_some())
+            .field(
+                "loaded",
+                &state.cache.as_ref().is_some_and(|cache| !cache.unread),
+            )
             .field("accessed", &state.accessed)
             .field("modified", &state.modified)
             .field("pending", &state.ops)

@@ -67,7 +67,7 @@ impl Session {
     /// on failure the session keeps its old key.
     pub async fn cycle_key(&self) -> Result<()> {
         let (old, record, logged) = {
-            let mut state = self.loaded().await?;
+            let mut state = self.synced().await?;
             state.modified = true;
             let now = self.now();
             (
@@ -100,7 +100,7 @@ impl Session {
         let mut attempt = 0u32;
         loop {
             let (key, record, logged) = {
-                let state = self.loaded().await?;
+                let state = self.synced().await?;
                 (
                     state.key.clone(),
                     state.record(self.now(), store)?,
@@ -152,7 +152,7 @@ impl Session {
         let store = &self.shared.store;
         let policy = &store.parts.policy;
         let (key, expires_at, max_age, at) = {
-            let state = self.loaded().await?;
+            let state = self.synced().await?;
             let Some(key) = state.key.clone() else {
                 return Ok(None);
             };

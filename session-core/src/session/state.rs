@@ -28,6 +28,10 @@ pub(super) struct Loaded {
     pub(super) version: Version,
     /// The backend's handle from the load, passed back on save.
     pub(super) handle: Option<BackendHandle>,
+    /// Built by [`clear`](super::Session::clear) before any load: the dict is known (empty,
+    /// plus later changes), but the stored version, expiry and creation time are not, so a
+    /// write reads them first.
+    pub(super) unread: bool,
 }
 
 impl Loaded {
@@ -38,6 +42,15 @@ impl Loaded {
             created_at: None,
             version: Version::INITIAL,
             handle: None,
+            unread: false,
+        }
+    }
+
+    /// The empty dict of a keyed session that was never read from the store.
+    pub(super) fn unread() -> Self {
+        Self {
+            unread: true,
+            ..Self::empty()
         }
     }
 
@@ -48,6 +61,7 @@ impl Loaded {
             created_at: Some(record.created_at),
             version: record.version,
             handle: record.handle,
+            unread: false,
         }
     }
 }
@@ -102,6 +116,7 @@ impl State {
         }
         cache.version = stored.version;
         cache.created_at.get_or_insert(created_at);
+        cache.unread = false;
         self.ops.drain(..logged.min(self.ops.len()));
     }
 

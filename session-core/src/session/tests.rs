@@ -95,7 +95,7 @@ async fn clear_neither_loads_nor_forgets_the_key() {
     second.clear();
     assert!(second.accessed() && second.modified());
     assert!(!second.is_empty(), "still keyed");
-    // Saved through the conflict path (the version was never loaded): the record is emptied.
+    // The save reads the stored version first (see tests/calls.rs): the record is emptied.
     second.save().await.unwrap();
     let third = store.session(Some(key.as_str()));
     assert_eq!(third.len().await.unwrap(), 0);

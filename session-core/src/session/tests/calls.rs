@@ -155,3 +155,66 @@ async fn saved_is_what_the_session_reports_after_the_write() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn clear_before_any_load_costs_one_load_and_one_save() -> Result<()> {
+    let clock = MockClock::default();
+    let (backend, store) = counted(Counting::default(), &clock);
+    let key = seeded(&store).await?;
+    backend.take();
+
+    let session = store.session(Some(key.as_str()));
+    session.clear();
+    assert!(backend.take().is_empty(), "clear does not load");
+    let saved = session.save().await?;
+    assert_eq!(backend.take(), ["load", "save"], "no conflict round");
+    assert_eq!(saved.key, key);
+    let stored = backend.inner.load(&key).await?.ok_or(Error::Gone)?;
+    assert!(stored.data.is_empty(), "the empty dict is stored");
+    assert_eq!(stored.version, crate::Version::counter(2));
+    session.save().await?;
+    assert_eq!(backend.take(), ["save"], "read once, not before every save");
+    Ok(())
+}
+
+#[tokio::test]
+async fn clear_keeps_the_stored_expiry_and_later_changes() -> Result<()> {
+    let clock = MockClock::default();
+    let (backend, store) = counted(Counting::default(), &clock);
+    let seed = store.session(None);
+    seed.set_expiry(Expiry::seconds(600)).await?;
+    seed.insert("a", 1).await?;
+    let key = seed.save().await?.key;
+    backend.take();
+
+    let session = store.session(Some(key.as_str()));
+    session.clear();
+    session.insert("b", 2).await?;
+    let saved = session.save().await?;
+    assert_eq!(backend.take(), ["load", "save"]);
+    assert_eq!(
+        saved.max_age,
+        Some(600),
+        "the stored expiry, as a loaded clear keeps it"
+    );
+    let stored = backend.inner.load(&key).await?.ok_or(Error::Gone)?;
+    assert_eq!(stored.data.keys().collect::<Vec<_>>(), ["b"]);
+    assert_eq!(stored.expiry, Expiry::Seconds(600));
+    Ok(())
+}
+
+#[tokio::test]
+async fn clear_of_a_session_logged_out_meanwhile_is_gone() -> Result<()> {
+    let clock = MockClock::default();
+    let (backend, store) = counted(Counting::default(), &clock);
+    let key = seeded(&store).await?;
+    let session = store.session(Some(key.as_str()));
+    session.clear();
+    store.session(Some(key.as_str())).flush().await?;
+    backend.take();
+
+    assert!(matches!(session.save().await, Err(Error::Gone)));
+    assert_eq!(backend.take(), ["load"], "nothing written, nothing created");
+    assert!(backend.inner.load(&key).await?.is_none());
+    Ok(())
+}
