@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::Session;
 use super::state::Loaded;
+use crate::expiry::LATEST;
 use crate::{Error, Expiry, ExpiryPolicy, Result, SessionKey};
 
 /// What a [`save`](Session::save) or [`touch`](Session::touch) wrote: all a response's
@@ -88,8 +89,9 @@ impl Session {
 
     /// Writes the session (the middleware's save step): creates it when it has no key, else
     /// saves it conditionally. On a conflict with another request, reloads, re-applies this
-    /// request's changes and retries, with jittered backoff, until the store's conflict deadline.
-    /// Returns what the cookie must carry.
+    /// request's changes and retries, with jittered backoff, until the store's conflict deadline
+    /// (counted on the store's [`Clock`](crate::Clock) from the first conflict). Returns what the
+    /// cookie must carry.
     ///
     /// # Errors
     /// [`Error::Gone`] when the session was deleted meanwhile (logged out elsewhere: nothing is
@@ -121,10 +123,7 @@ impl Session {
                     return Ok(Saved { key, max_age, at });
                 }
                 (Err(Error::Conflict), Some(key))
-                    if std::time::Instant::now()
-                        < *deadline.get_or_insert_with(|| {
-                            std::time::Instant::now() + store.parts.conflict_deadline
-                        }) =>
+                    if self.now() < *deadline.get_or_insert_with(|| self.give_up_at()) =>
                 {
                     key
                 }
@@ -139,6 +138,17 @@ impl Session {
             let fresh = store.parts.backend.load(&key).await?.ok_or(Error::Gone)?;
             self.state().rebase(fresh)?;
         }
+    }
+
+    /// When a save that conflicts now stops retrying: the store's clock plus its conflict
+    /// deadline. A deadline no date can hold saturates at [`LATEST`] (in effect never reached;
+    /// no panic on overflow).
+    pub(super) fn give_up_at(&self) -> OffsetDateTime {
+        let now = self.now();
+        time::Duration::try_from(self.shared.store.parts.conflict_deadline)
+            .ok()
+            .and_then(|wait| now.checked_add(wait))
+            .unwrap_or(LATEST)
     }
 
     /// Moves the stored expiry as a save would, without rewriting the data (for

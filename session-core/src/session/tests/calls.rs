@@ -17,7 +17,7 @@ struct Counting {
     inner: MapBackend,
     calls: Mutex<Vec<&'static str>>,
     /// When set, every `save` answers [`Error::Conflict`] and moves this clock by the step.
-    conflicting: Option<(MockClock, Duration)>,
+    conflicting: Mutex<Option<(MockClock, Duration)>>,
 }
 
 impl Counting {
@@ -26,6 +26,14 @@ impl Counting {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(call);
+    }
+
+    /// From now on, every `save` conflicts and moves `clock` by `step`.
+    fn conflict_from_now(&self, clock: &MockClock, step: Duration) {
+        *self
+            .conflicting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((clock.clone(), step));
     }
 
     /// The calls so far, and forgets them.
@@ -47,8 +55,13 @@ impl Backend for Counting {
     }
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         self.log("save");
-        if let Some((clock, step)) = &self.conflicting {
-            clock.advance(*step);
+        let conflicting = self
+            .conflicting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some((clock, step)) = conflicting {
+            clock.advance(step);
             return Err(Error::Conflict);
         }
         self.inner.save(key, record).await
@@ -216,5 +229,38 @@ async fn clear_of_a_session_logged_out_meanwhile_is_gone() -> Result<()> {
     assert!(matches!(session.save().await, Err(Error::Gone)));
     assert_eq!(backend.take(), ["load"], "nothing written, nothing created");
     assert!(backend.inner.load(&key).await?.is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_save_that_keeps_conflicting_stops_at_the_deadline_on_the_store_clock() -> Result<()> {
+    let clock = MockClock::default();
+    let (backend, store) = counted(Counting::default(), &clock);
+    let store = store.with_conflict_deadline(std::time::Duration::from_secs(3));
+    let key = seeded(&store).await?;
+    backend.conflict_from_now(&clock, Duration::seconds(1));
+    backend.take();
+
+    let session = store.session(Some(key.as_str()));
+    session.insert("b", 2).await?;
+    let result = session.save().await;
+    assert!(matches!(result, Err(Error::Conflict)), "got {result:?}");
+    // The first conflict leaves the clock at t+1 s: deadline t+4 s. The retries conflict at
+    // t+2 s and t+3 s; the one at t+4 s is not before the deadline, so the save gives up.
+    assert_eq!(
+        backend.take(),
+        [
+            "load", "save", "load", "save", "load", "save", "load", "save"
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unrepresentable_deadline_saturates_instead_of_panicking() -> Result<()> {
+    let clock = MockClock::default();
+    let (_, store) = counted(Counting::default(), &clock);
+    let store = store.with_conflict_deadline(std::time::Duration::MAX);
+    assert_eq!(store.session(None).give_up_at(), crate::expiry::LATEST);
     Ok(())
 }
