@@ -12,7 +12,7 @@
 //! | [`Clock`], [`SystemClock`], `MockClock` (feature `test-util`) | injected time |
 //! | [`Settings`] | every `SESSION_*` setting with Django's default |
 //! | [`Backend`] | `SessionStore`'s storage methods, as a contract every engine passes |
-//! | [`Session`], [`SessionStore`] | `request.session`: the dict API, `flush`, `cycle_key`, lazy load |
+//! | [`Session`], [`SessionStore`], [`Saved`] | `request.session`: the dict API, `flush`, `cycle_key`, lazy load |
 //! | [`JsonCodec`] | the serialized form engines that store bytes share |
 //! | [`Error`] | `CreateError`, `UpdateError` and friends, as one typed enum |
 //!
@@ -27,11 +27,13 @@
 //! let session = store.session(None);
 //! session.insert("cart", vec!["apple"]).await?;
 //! session.set_expiry(Expiry::seconds(3600)).await?;
-//! session.save().await?; // the middleware does this; creates the record, assigns the key
-//! let cookie = session.key(); // what the response's cookie carries
+//! // The middleware does this: creates the record, assigns the key, and says what the
+//! // response's cookie carries.
+//! let saved = session.save().await?;
+//! assert_eq!(saved.max_age, Some(3600));
 //!
 //! // The next request carries the cookie.
-//! let next = store.session(cookie.as_ref().map(|key| key.as_str()));
+//! let next = store.session(Some(saved.key.as_str()));
 //! let cart: Option<Vec<String>> = next.get("cart").await?;
 //! assert_eq!(cart, Some(vec!["apple".to_owned()]));
 //! next.cycle_key().await?; // login: same data, new key, old key dead
@@ -75,7 +77,7 @@ pub use error::{BoxError, Error, Result, error_chain};
 pub use expiry::{Expiry, ExpiryPolicy};
 pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};
 pub use record::{BackendHandle, Data, Record, Stored, Version};
-pub use session::{Session, SessionStore};
+pub use session::{Saved, Session, SessionStore};
 pub use settings::Settings;
 
 /// Re-exported so engines and tests agree on versions.

@@ -201,40 +201,29 @@ async fn persist(
     modified: bool,
 ) -> Result<Option<String>, StatusCode> {
     let written = if modified {
-        session.save().await
+        session.save().await.map(Some)
     } else {
         session.touch().await
     };
-    let fail = |err: &Error| match err {
-        Error::Gone => config.gone_status,
-        err => crate::status_for(err),
-    };
-    if let Err(err) = written {
-        if matches!(err, Error::Gone) {
+    // What the write stored: the cookie needs nothing more from the session or the clock.
+    let saved = match written {
+        Ok(Some(saved)) => saved,
+        Ok(None) => return Ok(None),
+        Err(Error::Gone) => {
             tracing::info!("session deleted during the request (logged out elsewhere); not saved");
-        } else {
-            tracing::error!(error = %session_core::error_chain(&err), "session could not be saved");
+            return Err(config.gone_status);
         }
-        return Err(fail(&err));
-    }
-    let Some(key) = session.key() else {
-        return Ok(None);
+        Err(err) => {
+            tracing::error!(error = %session_core::error_chain(&err), "session could not be saved");
+            return Err(crate::status_for(&err));
+        }
     };
-    let expiry = async {
-        let at_close = session.get_expire_at_browser_close().await?;
-        let age = if at_close {
-            None
-        } else {
-            Some(session.get_expiry_age().await?)
-        };
-        Ok::<_, Error>(age)
-    };
-    let max_age = expiry.await.map_err(|err| {
-        tracing::error!(error = %err, "session expiry could not be read");
-        fail(&err)
-    })?;
-    let now = config.store.clock().now();
-    let value = cookie::set(&config.settings, key.as_str(), max_age, now);
+    let value = cookie::set(
+        &config.settings,
+        saved.key.as_str(),
+        saved.max_age,
+        saved.at,
+    );
     if value.len() > MAX_COOKIE_BYTES {
         tracing::error!(
             size = value.len(),

@@ -176,7 +176,7 @@ pub async fn logout_race_never_resurrects_through_merge(ctx: TestContext, fixtur
         let flush = spawn_at(&barrier, async move { logout.flush().await });
         flush.await.must("join").must("flush");
         match write.await.must("join") {
-            Ok(()) | Err(Error::Gone) => {}
+            Ok(_) | Err(Error::Gone) => {}
             Err(other) => panic!("round {round}: {other:?}"),
         }
         assert!(is_gone(&fixture, &key).await, "round {round}: resurrected");

@@ -67,6 +67,7 @@ impl SessionStore {
     }
 
     /// How long [`Session::save`] keeps merging and retrying after conflicts. Default: 2 s.
+    /// Measured on the store's clock, so a clock that stands still never reaches it.
     #[must_use]
     pub fn with_conflict_deadline(mut self, deadline: Duration) -> Self {
         Arc::make_mut(&mut self.parts).conflict_deadline = deadline;

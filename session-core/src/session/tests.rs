@@ -1,8 +1,9 @@
 //! Flag and merge behaviour of the handle on a minimal in-test map; the conformance suite
 //! runs the same API against every real engine.
 
+use super::persist::backoff;
 use super::*;
-use crate::{Backend, Capabilities, Stored};
+use crate::{Backend, Capabilities, Error, Expiry, Record, Result, Stored, Version};
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::HashMap;
@@ -94,7 +95,7 @@ async fn clear_neither_loads_nor_forgets_the_key() {
     second.clear();
     assert!(second.accessed() && second.modified());
     assert!(!second.is_empty(), "still keyed");
-    // Saved through the conflict path (the version was never loaded): the record is emptied.
+    // The save reads the stored version first (see tests/calls.rs): the record is emptied.
     second.save().await.unwrap();
     let third = store.session(Some(key.as_str()));
     assert_eq!(third.len().await.unwrap(), 0);
@@ -186,3 +187,6 @@ async fn backoff_is_bounded() {
         assert!(backoff(attempt) <= std::time::Duration::from_millis(64));
     }
 }
+
+#[cfg(feature = "test-util")]
+mod calls;
