@@ -126,7 +126,7 @@ fn counter_app(layer: SessionLayer) -> Router {
 
 fn ours_redis_app() -> Router {
     let backend = session_kit::RedisBackend::builder(REDIS_URL)
-        .key_prefix("bench-http-ours:")
+        .layout(session_cache::KeyLayout::braced("bench-http-ours:"))
         .build()
         .unwrap();
     let store = SessionStore::new(Arc::new(backend));

@@ -101,7 +101,7 @@ async fn main() {
     }
     let raw = Arc::new(Raw { conn, keys });
     let backend = RedisBackend::builder(&redis_url)
-        .key_prefix("bench-ours:")
+        .layout(session_cache::KeyLayout::braced("bench-ours:"))
         .connections(env_or("BENCH_REDIS_CONNECTIONS", "1").parse().unwrap())
         .build()
         .unwrap();

@@ -95,7 +95,8 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Gone`] when the session was deleted meanwhile (logged out elsewhere: nothing is
-    /// written); [`Error::Conflict`] when the deadline passed; store errors.
+    /// written); [`Error::Conflict`] when the deadline passed (or after 256 merges); store
+    /// errors.
     pub async fn save(&self) -> Result<Saved> {
         let store = &self.shared.store;
         let mut deadline = None; // set at the first conflict: the common path never reads it
@@ -123,7 +124,8 @@ impl Session {
                     return Ok(Saved { key, max_age, at });
                 }
                 (Err(Error::Conflict), Some(key))
-                    if self.now() < *deadline.get_or_insert_with(|| self.give_up_at()) =>
+                    if attempt < MAX_MERGE_ATTEMPTS
+                        && self.now() < *deadline.get_or_insert_with(|| self.give_up_at()) =>
                 {
                     key
                 }
@@ -190,6 +192,11 @@ impl Session {
 }
 
 /// Jittered exponential backoff: the first retry is immediate, then up to 1, 2, 4 … 64 ms.
+/// A save gives up after this many merges even before its deadline: a clock that stands still
+/// (a paused mock) must not make a conflicting save retry forever. Within the default 2 s
+/// deadline the backoff allows far fewer.
+const MAX_MERGE_ATTEMPTS: u32 = 256;
+
 pub(super) fn backoff(attempt: u32) -> std::time::Duration {
     if attempt == 0 {
         return std::time::Duration::ZERO;
