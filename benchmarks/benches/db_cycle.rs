@@ -56,9 +56,16 @@ macro_rules! raw_candidate {
                         .await
                         .unwrap();
                     let Some((text, version)) = row else { return };
-                    let mut data: Data = serde_json::from_str(&text).unwrap();
+                    // The engine's value is its header (version and times, `1:…:…:…:`) then
+                    // the session dict as JSON: the JSON work is on the dict, the header is
+                    // kept as stored (the columns hold the version and the expiry).
+                    let (header, dict) = text.split_at(text.find('{').unwrap_or(0));
+                    let mut data: Data = serde_json::from_str(dict).unwrap();
                     data.insert("counter".into(), json!(i));
-                    let text = serde_json::to_string(&data).unwrap();
+                    let mut bytes = Vec::with_capacity(text.len() + 8);
+                    bytes.extend_from_slice(header.as_bytes());
+                    serde_json::to_writer(&mut bytes, &data).unwrap();
+                    let text = String::from_utf8(bytes).unwrap();
                     let done = sqlx::query($update)
                         .bind(text)
                         .bind(to_db(now + time::Duration::weeks(2)))
