@@ -122,8 +122,8 @@ impl Session {
         let key = {
             let state = self.loaded().await?;
             let unread = state.cache.as_ref().is_some_and(|cache| cache.unread);
-            match state.key.clone() {
-                Some(key) if unread => key,
+            match &state.key {
+                Some(key) if unread => key.clone(),
                 _ => return Ok(state),
             }
         };
