@@ -4,7 +4,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::Session;
 use super::ops::Op;
-use crate::{Expiry, Result};
+use crate::{Expiry, ExpiryPolicy, Result};
 
 impl Session {
     /// Django's `set_expiry`: [`Expiry::Default`] (`None`), [`Expiry::seconds`] (0 is browser
@@ -41,15 +41,7 @@ impl Session {
     /// # Errors
     /// Store errors while loading.
     pub async fn get_expiry_age(&self) -> Result<i64> {
-        let now = self.now();
-        let state = self.loaded().await?;
-        let loaded = state.loaded();
-        let created = loaded.created_at.unwrap_or(now);
-        self.shared
-            .store
-            .parts
-            .policy
-            .capped_age(loaded.expiry, created, now)
+        self.if_saved_now(ExpiryPolicy::capped_age).await
     }
 
     /// Django's `get_expiry_date()`: when the session expires if saved now (the absolute cap
@@ -58,15 +50,20 @@ impl Session {
     /// # Errors
     /// Store errors while loading.
     pub async fn get_expiry_date(&self) -> Result<OffsetDateTime> {
+        self.if_saved_now(ExpiryPolicy::deadline).await
+    }
+
+    /// `rule` of the store's policy applied to the session's expiry, creation time (now for a
+    /// session never stored) and now: what a save made now would give.
+    async fn if_saved_now<T>(
+        &self,
+        rule: impl Fn(&ExpiryPolicy, Expiry, OffsetDateTime, OffsetDateTime) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         let state = self.loaded().await?;
         let loaded = state.loaded();
         let created = loaded.created_at.unwrap_or(now);
-        self.shared
-            .store
-            .parts
-            .policy
-            .deadline(loaded.expiry, created, now)
+        rule(&self.shared.store.parts.policy, loaded.expiry, created, now)
     }
 
     /// Django's `get_expire_at_browser_close()`.
