@@ -159,8 +159,8 @@ impl DjangoCodec {
         .ok_or(Error::ExpiryOutOfRange)
     }
 
+    /// The stored bytes as text (Django's `session_data` is ASCII).
     fn text(bytes: &[u8]) -> Result<&str> {
-        // Django's empty placeholder (a save that never finished) is no session either.
         std::str::from_utf8(bytes).map_err(Error::codec)
     }
 }
@@ -183,6 +183,7 @@ impl RecordCodec for DjangoCodec {
     /// modification time; the version is the text.
     fn decode(&self, bytes: &[u8], beside: Beside) -> Result<Record> {
         let text = Self::text(bytes)?;
+        // Django's empty placeholder (a save that never finished) does not decode: no session.
         let session = self.decode_session(text)?;
         let expires_at = match (beside.expires_at, beside.modified_at) {
             (Some(at), _) => at,
