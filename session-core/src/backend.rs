@@ -15,100 +15,137 @@ use crate::{Error, Record, Result, SessionKey, Stored};
 ///
 /// # Contract
 ///
-/// The conformance suite (`session-conformance`) checks every line; run it on your engine.
+/// Each line carries a tag; the conformance suite (`session-conformance`) has, for every tag,
+/// the cases that check it (its crate docs list them, and a test fails if a tag has none). Run
+/// it on your engine.
 ///
-/// - Every method refuses a key outside the engine's own syntax with
-///   [`Error::InvalidKey`] (or treats it as absent) *before* touching storage, and never panics.
-/// - "Live" means present and `now < expires_at` by the engine's [`Clock`](crate::Clock), even
-///   when the store has not evicted the record yet.
-/// - Versions: a record read by [`load`](Backend::load) carries the version the store holds;
+/// - `[key-syntax]` A store with no key syntax of its own uses Django's: 8 to 40 characters of
+///   `[a-z0-9]` ([`SessionKey::is_django_syntax`]). Every method refuses a key outside the
+///   engine's syntax with [`Error::InvalidKey`] (or treats it as absent) *before* touching
+///   storage, and never panics.
+/// - `[live]` "Live" means present and `now < expires_at` by the engine's
+///   [`Clock`](crate::Clock), even when the store has not evicted the record yet.
+/// - `[versions]` A record read by [`load`](Backend::load) carries the version the store holds;
 ///   [`save`](Backend::save) succeeds only while the store still holds that version, and each
 ///   success stores a new one.
-/// - Store failures (connection refused, timeouts) are [`Error::Backend`] with the driver's
-///   error as source.
+/// - `[store-errors]` Store failures (connection refused, timeouts, I/O) are
+///   [`Error::Backend`] with the driver's error as source; never a panic, never another kind.
+/// - `[capabilities]` [`capabilities`](Backend::capabilities) tells the truth: what it claims
+///   holds, and what it lacks only relaxes the cases that need it.
 #[async_trait]
 pub trait Backend: Send + Sync + Debug {
     /// The live record under `key`.
     ///
     /// # Behavior
-    /// - `Ok(None)` when absent, expired, or undecodable: corrupt data is logged as a warning
-    ///   (never the key) and never returned.
-    /// - Never creates anything.
+    /// - `[load-absent]` `Ok(None)` when absent, expired, or undecodable: corrupt data is logged
+    ///   as a warning (never the key) and never returned.
+    /// - `[load-creates-nothing]` Never creates anything.
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>>;
 
-    /// Stores `record` under a fresh key from the engine's `KeyGenerator`.
+    /// Stores `record` under a fresh key from the engine's [`Context`](crate::Context) (its
+    /// `KeyGenerator`).
     ///
     /// # Behavior
-    /// - Never overwrites a record, live or not yet cleared: on a key collision, draws another
-    ///   key and retries.
-    /// - Ignores `record.version`; returns the key and the stored version.
+    /// - `[create-never-overwrites]` Never overwrites a record, live or expired and not yet
+    ///   cleared: on a key collision, draws another key and retries.
+    /// - `[create-concurrent]` Of concurrent creates that draw the same key, exactly one gets
+    ///   it; the others draw again.
+    /// - `[create-attempts]` Gives up after
+    ///   [`Context::max_create_attempts`](crate::Context::max_create_attempts) taken keys with
+    ///   [`Error::NoFreeKey`], storing nothing ([`Context::create_with`](crate::Context::create_with)
+    ///   is that loop).
+    /// - `[create-bad-key]` A drawn key outside the engine's syntax is [`Error::InvalidKey`] and
+    ///   stores nothing (a generator that makes such keys is misconfigured: drawing again would
+    ///   hide it); a generator that fails is its own error ([`Error::Randomness`]), storing
+    ///   nothing.
+    /// - `[create-version]` Ignores `record.version`; returns the key and the version it
+    ///   stored, which is the version a `load` then returns.
     async fn create(&self, record: Record) -> Result<Stored>;
 
     /// Replaces the record under `key`, only if a live record exists there **and** its version
     /// equals `record.version`.
     ///
     /// # Behavior
-    /// - No live record: [`Error::Gone`], and nothing is written (a logged-out session is never
-    ///   resurrected).
-    /// - Another version: [`Error::Conflict`], and nothing is written.
-    /// - Of two saves of one version, exactly one succeeds.
-    /// - Returns the key now holding the record (the cookie engine returns a new token) and the
-    ///   new version.
-    /// - The stored deadline may trail `record.expires_at` by a small, documented slack when
-    ///   the save pushes it later (the db engine spares its `expire_date` index that way); it
-    ///   is never later than `record.expires_at`.
+    /// - `[save-gone]` No live record: [`Error::Gone`], and nothing is written (a logged-out or
+    ///   expired session is never resurrected).
+    /// - `[save-conflict]` Another version: [`Error::Conflict`], and nothing is written. Of two
+    ///   saves of one version, exactly one succeeds, however many writers race.
+    /// - `[save-returns]` Returns the key now holding the record (the cookie engine returns a
+    ///   new token) and the new version; `created_at` is kept as given (engines that cannot
+    ///   keep it say so in [`Capabilities::keeps_created_at`]).
+    /// - `[save-deadline]` The stored deadline may trail `record.expires_at` by a small,
+    ///   documented slack when the save pushes it later (the db engine spares its
+    ///   `expire_date` index that way); it is never later than `record.expires_at`.
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored>;
 
     /// Moves the expiry of the live record under `key` to `expires_at` without rewriting its data
-    /// (`SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Afterwards `load` sees the new
-    /// `expires_at`. Returns the key now holding the record: `key` itself on a server-side
-    /// store, a new token on the cookie engines (the cookie carries the expiry).
+    /// (`SESSION_SAVE_EVERY_REQUEST` on an unchanged session). Returns the key now holding the
+    /// record: `key` itself on a server-side store, a new token on the cookie engines (the
+    /// cookie carries the expiry).
     ///
     /// # Behavior
-    /// - No live record: [`Error::Gone`].
-    /// - The default loads and saves, retrying on conflicts; fast engines override it.
-    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
-        for _ in 0..16 {
-            let mut record = self.load(key).await?.ok_or(Error::Gone)?;
-            record.expires_at = expires_at;
-            match self.save(key, record).await {
-                Err(Error::Conflict) => continue,
-                other => return other.map(|stored| stored.key),
-            }
-        }
-        Err(Error::Conflict)
-    }
+    /// - `[touch-moves]` Afterwards `load` sees the new `expires_at`, earlier or later, and the
+    ///   same data and [`Expiry`](crate::Expiry) setting.
+    /// - `[touch-gone]` No live record: [`Error::Gone`], and nothing is written.
+    /// - `[touch-version]` The version stays: a touch is no change of data, so a request that
+    ///   loaded the record before it still saves without a conflict. (A load-then-save touch
+    ///   would break this, which is why there is no default.)
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey>;
 
     /// Stores `record` under a new key and deletes `old`: the data survives, the old key is
     /// dead.
     ///
     /// # Behavior
-    /// - `old` must still hold a record: when it does not (logged out, or cycled by a
-    ///   concurrent request), [`Error::Gone`], and no new record is left behind. Of many
-    ///   concurrent cycles of one key, exactly one succeeds, so a login raced twenty times
-    ///   leaves one session, not twenty.
-    /// - A failure before the delete leaves the user logged in under the old key.
-    /// - The default creates, then deletes `old`, and removes what it created when that delete
-    ///   found nothing; engines with transactions do it in one.
+    /// - `[cycle-moves]` The data is under a fresh key (drawn as `create` draws: never a taken
+    ///   one) and `old` no longer loads.
+    /// - `[cycle-gone]` `old` must still hold a record: when it does not (logged out, expired,
+    ///   cycled by a concurrent request, or outside the syntax), [`Error::Gone`] (or
+    ///   [`Error::InvalidKey`]), and no new record is left behind.
+    /// - `[cycle-one-winner]` Of many concurrent cycles of one key, exactly one succeeds, so a
+    ///   login raced twenty times leaves one session, not twenty.
+    /// - `[cycle-failure]` A failure at any point (the key generator, the store) is returned
+    ///   and leaves the user logged in under `old`, with its data.
+    /// - The default checks that `old` is live, creates, then deletes `old`, and removes what it
+    ///   created when that delete finds nothing or fails; engines with transactions do it in
+    ///   one.
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
+        if !self.exists(old).await? {
+            return Err(Error::Gone);
+        }
         let stored = self.create(record).await?;
-        if self.delete(old).await? {
-            Ok(stored)
-        } else {
-            self.delete(&stored.key).await?;
-            Err(Error::Gone)
+        match self.delete(old).await {
+            Ok(true) => Ok(stored),
+            Ok(false) => {
+                self.delete(&stored.key).await?;
+                Err(Error::Gone)
+            }
+            Err(err) => {
+                // Best effort: the old key may still be live, so keep the user on it.
+                let _ = self.delete(&stored.key).await;
+                Err(err)
+            }
         }
     }
 
-    /// Deletes the record under `key`; true when there was one to delete (live, or expired and
-    /// not yet cleared). Idempotent: deleting nothing is `Ok(false)`.
+    /// Deletes the record under `key`.
+    ///
+    /// # Behavior
+    /// - `[delete]` True when there was one to delete (live, or expired and not yet cleared),
+    ///   false otherwise; idempotent; no other key is touched.
     async fn delete(&self, key: &SessionKey) -> Result<bool>;
 
     /// True when a live record is under `key`.
+    ///
+    /// # Behavior
+    /// - `[exists]` Exactly while `load` would return a record.
     async fn exists(&self, key: &SessionKey) -> Result<bool>;
 
-    /// Removes expired records and returns how many. Engines with native expiry may return 0:
-    /// what matters is that expired records are unreachable.
+    /// Removes expired records.
+    ///
+    /// # Behavior
+    /// - `[clear-expired]` Removes every expired record and no live one, and returns how many
+    ///   it removed. Engines with native expiry ([`Capabilities::native_expiry`]) may return 0,
+    ///   but their store must really stop holding expired records on its own.
     async fn clear_expired(&self) -> Result<u64>;
 
     /// What this engine can do, so the suite and the middleware know what to expect.

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use crate::{Error, KeyGenerator, Result, SessionKey, SharedClock, SystemClock};
 
-/// A key generator that keeps returning taken keys gets this many tries, then
-/// [`Error::NoFreeKey`] (a hang would be worse).
+/// A key generator that keeps returning taken keys gets this many tries by default, then
+/// [`Error::NoFreeKey`] (a hang would be worse); see [`Context::with_max_create_attempts`].
 pub const MAX_CREATE_ATTEMPTS: usize = 10_000;
 
 /// The clock and the key generator an engine runs on, given to every builder as one value
@@ -34,6 +34,9 @@ pub const MAX_CREATE_ATTEMPTS: usize = 10_000;
 pub struct Context {
     clock: SharedClock,
     keys: KeyGenerator,
+    max_create_attempts: usize,
+    #[cfg(feature = "test-util")]
+    faults: Option<crate::Faults>,
 }
 
 impl Default for Context {
@@ -46,7 +49,51 @@ impl Default for Context {
 impl Context {
     /// A context of `clock` and `keys`.
     pub fn new(clock: SharedClock, keys: KeyGenerator) -> Self {
-        Self { clock, keys }
+        Self {
+            clock,
+            keys,
+            max_create_attempts: MAX_CREATE_ATTEMPTS,
+            #[cfg(feature = "test-util")]
+            faults: None,
+        }
+    }
+
+    /// The same context giving up a create after `attempts` taken keys (at least 1; default
+    /// [`MAX_CREATE_ATTEMPTS`]).
+    #[must_use]
+    pub fn with_max_create_attempts(mut self, attempts: usize) -> Self {
+        self.max_create_attempts = attempts.max(1);
+        self
+    }
+
+    /// How many taken keys a create tries before [`Error::NoFreeKey`].
+    pub fn max_create_attempts(&self) -> usize {
+        self.max_create_attempts
+    }
+
+    /// The same context failing store calls as `faults` plans (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    #[must_use]
+    pub fn with_faults(mut self, faults: crate::Faults) -> Self {
+        self.faults = Some(faults);
+        self
+    }
+
+    /// Engines call this before each round trip to their store (a query, a command, a file
+    /// operation, a map access), so tests can make that call fail. Without the feature
+    /// `test-util`, or without [`Context::with_faults`], it does nothing.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] naming `engine`, when a [`Faults`](crate::Faults) plan says this call
+    /// fails.
+    #[inline]
+    pub fn store_call(&self, engine: &'static str) -> Result<()> {
+        #[cfg(feature = "test-util")]
+        if let Some(faults) = &self.faults {
+            return faults.check(engine);
+        }
+        let _ = engine;
+        Ok(())
     }
 
     /// The same context on `clock`.
@@ -84,20 +131,20 @@ impl Context {
     ///
     /// # Errors
     /// What `insert` or the key generator returns; [`Error::NoFreeKey`] after
-    /// [`MAX_CREATE_ATTEMPTS`] taken keys.
+    /// [`Context::max_create_attempts`] taken keys.
     pub async fn create_with<F, Fut>(&self, mut insert: F) -> Result<SessionKey>
     where
         F: FnMut(SessionKey) -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
-        for _ in 0..MAX_CREATE_ATTEMPTS {
+        for _ in 0..self.max_create_attempts {
             let key = self.keys.generate()?;
             if insert(key.clone()).await? {
                 return Ok(key);
             }
         }
         Err(Error::NoFreeKey {
-            attempts: MAX_CREATE_ATTEMPTS,
+            attempts: self.max_create_attempts,
         })
     }
 }
@@ -118,6 +165,20 @@ mod tests {
             .await;
         assert!(matches!(result, Err(Error::NoFreeKey { attempts }) if attempts == tries));
         assert!(result.is_err_and(|err| !err.is_transient()));
+    }
+
+    #[tokio::test]
+    async fn the_attempt_limit_is_the_contexts() {
+        let context = Context::default().with_max_create_attempts(3);
+        let mut tries = 0;
+        let result = context
+            .create_with(|_| {
+                tries += 1;
+                async { Ok(false) }
+            })
+            .await;
+        assert!(matches!(result, Err(Error::NoFreeKey { attempts: 3 })));
+        assert_eq!(tries, 3);
     }
 
     #[tokio::test]

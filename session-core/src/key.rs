@@ -125,7 +125,15 @@ enum KeySource {
     Random,
     Custom(Arc<dyn Fn() -> SessionKey + Send + Sync>),
     #[cfg(feature = "test-util")]
-    Scripted(Arc<Mutex<VecDeque<SessionKey>>>),
+    Scripted(Arc<Mutex<VecDeque<Draw>>>),
+}
+
+/// One queued draw of a scripted generator.
+#[cfg(feature = "test-util")]
+#[derive(Clone)]
+enum Draw {
+    Key(SessionKey),
+    Failure,
 }
 
 impl KeyGenerator {
@@ -155,12 +163,34 @@ impl KeyGenerator {
     /// Returns false, queueing nothing, on any other generator.
     #[cfg(feature = "test-util")]
     pub fn push(&self, key: SessionKey) -> bool {
+        self.queue(Draw::Key(key))
+    }
+
+    /// Queues a failure: that draw of a [`KeyGenerator::scripted`] generator returns
+    /// [`Error::Randomness`](crate::Error::Randomness), as when the OS random source fails.
+    /// Returns false, queueing nothing, on any other generator.
+    ///
+    /// ```
+    /// use session_core::{Error, KeyGenerator};
+    ///
+    /// let keys = KeyGenerator::scripted();
+    /// assert!(keys.push_failure());
+    /// assert!(matches!(keys.generate(), Err(Error::Randomness { .. })));
+    /// assert!(keys.generate().is_ok()); // then random keys again
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn push_failure(&self) -> bool {
+        self.queue(Draw::Failure)
+    }
+
+    #[cfg(feature = "test-util")]
+    fn queue(&self, draw: Draw) -> bool {
         match &self.source {
             KeySource::Scripted(queue) => {
                 queue
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push_back(key);
+                    .push_back(draw);
                 true
             }
             _ => false,
@@ -181,7 +211,11 @@ impl KeyGenerator {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .pop_front();
-                next.map_or_else(random_key, Ok)
+                match next {
+                    None => random_key(),
+                    Some(Draw::Key(key)) => Ok(key),
+                    Some(Draw::Failure) => Err(crate::Error::randomness(ScriptedFailure)),
+                }
             }
         }
     }
@@ -200,6 +234,12 @@ impl fmt::Debug for KeyGenerator {
             .finish()
     }
 }
+
+/// The failure a scripted generator was told to return.
+#[cfg(feature = "test-util")]
+#[derive(Debug, thiserror::Error)]
+#[error("a scripted key generator failed on purpose")]
+struct ScriptedFailure;
 
 /// 32 uniformly chosen characters of [`KEY_ALPHABET`], by rejection sampling of OS random bytes
 /// (bytes of 252 and above are dropped so every character is equally likely).

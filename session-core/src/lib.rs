@@ -45,7 +45,7 @@
 //!
 //! | feature | enables |
 //! |---|---|
-//! | `test-util` | `MockClock` and `KeyGenerator::scripted`, for tests and the conformance suite |
+//! | `test-util` | `MockClock`, `KeyGenerator::scripted` and `Faults`, for tests and the conformance suite |
 //! | `axum` | `Session` as an axum extractor (`FromRequestParts`) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -60,6 +60,8 @@ mod error;
 pub mod expiry;
 #[cfg(feature = "axum")]
 mod extract;
+#[cfg(feature = "test-util")]
+mod faults;
 mod key;
 pub mod record;
 mod secret;
@@ -73,6 +75,8 @@ pub use clock::MockClock;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use codec::JsonCodec;
 pub use context::{Context, MAX_CREATE_ATTEMPTS};
+#[cfg(feature = "test-util")]
+pub use faults::{Faults, InjectedFault};
 pub use error::{BoxError, Error, Result, error_chain};
 pub use expiry::{Expiry, ExpiryPolicy};
 pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};

@@ -47,6 +47,12 @@ impl Backend for MapBackend {
             version,
         })
     }
+    async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
+        let mut map = self.map();
+        let record = map.get_mut(key).ok_or(Error::Gone)?;
+        record.expires_at = expires_at;
+        Ok(key.clone())
+    }
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
         Ok(self.map().remove(key).is_some())
     }
