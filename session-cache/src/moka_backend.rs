@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 /// Default number of sessions kept before the least recently used are evicted.
 pub const DEFAULT_MAX_CAPACITY: u64 = 100_000;
+const NAME: &str = "moka";
 
 /// Sessions kept in this process's memory, decoded: no encoding or decoding per request.
 ///
@@ -152,6 +153,11 @@ impl MokaBackend {
         self.context.now()
     }
 
+    /// Counts one access to the cache ([`Context::store_call`]), made before each.
+    fn store_call(&self) -> Result<()> {
+        self.context.store_call(NAME)
+    }
+
     /// How many sessions moka holds, after applying its pending evictions. Expired sessions
     /// not evicted yet are counted; for metrics, not for logic.
     pub fn entry_count(&self) -> u64 {
@@ -181,6 +187,8 @@ impl MokaBackend {
         slot: Option<Arc<Slot>>,
         change: impl FnOnce(&mut Record) -> Result<T>,
     ) -> Result<T> {
+        // One store call for the lookup, the change and the write-back: one step under the lock.
+        self.store_call()?;
         // A slot moka dropped has no record (see the eviction listener): Gone, as by lookup.
         let slot = slot.or_else(|| self.slot(key)).ok_or(Error::Gone)?;
         let now = self.now();
@@ -212,6 +220,7 @@ impl MokaBackend {
 impl Backend for MokaBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
         let now = self.now();
+        self.store_call()?;
         let Some(slot) = self.slot(key) else {
             return Ok(None);
         };
@@ -233,15 +242,18 @@ impl Backend for MokaBackend {
         let key = self
             .context
             .create_with(|key| {
-                let result =
-                    self.cache
-                        .entry(key.clone())
-                        .and_compute_with(|existing| match existing {
-                            None => Op::Put(Slot::new(key.clone(), record.clone())),
-                            // Live, expired or being deleted: never overwrite; draw another key.
-                            Some(_) => Op::Nop,
-                        });
-                std::future::ready(Ok(matches!(result, CompResult::Inserted(_))))
+                let inserted = self.store_call().map(|()| {
+                    let result =
+                        self.cache
+                            .entry(key.clone())
+                            .and_compute_with(|existing| match existing {
+                                None => Op::Put(Slot::new(key.clone(), record.clone())),
+                                // Live, expired or being deleted: never overwrite; draw another.
+                                Some(_) => Op::Nop,
+                            });
+                    matches!(result, CompResult::Inserted(_))
+                });
+                std::future::ready(inserted)
             })
             .await?;
         Ok(Stored {
@@ -283,6 +295,7 @@ impl Backend for MokaBackend {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        self.store_call()?;
         let mut held = false;
         let removed = self.cache.entry(key.clone()).and_compute_with(|entry| {
             held = entry.is_some_and(|entry| entry.value().lock().record.is_some());
@@ -297,6 +310,7 @@ impl Backend for MokaBackend {
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
         let now = self.now();
+        self.store_call()?;
         Ok(self.slot(key).is_some_and(|slot| {
             slot.lock()
                 .record
@@ -309,6 +323,8 @@ impl Backend for MokaBackend {
     /// backend's clock that moka has not reached yet, and counts them.
     async fn clear_expired(&self) -> Result<u64> {
         let now = self.now();
+        // One store call for the whole sweep.
+        self.store_call()?;
         let expired: Vec<(Arc<SessionKey>, Arc<Slot>)> = self
             .cache
             .iter()

@@ -268,11 +268,16 @@ impl RedisBackend {
     /// tasks), and a held connection is handed out without awaiting, so the checkout's bound
     /// never arms. The cluster client keeps its own response timeout, which also bounds its
     /// slot refreshes and redirections.
+    ///
+    /// Every command, script and pipeline goes through here: it is one store call
+    /// ([`Context::store_call`]), counted once before the connection is taken, whatever the
+    /// retry.
     async fn run<T, F, Fut>(&self, retry: Retry, command: F) -> Result<T>
     where
         F: Fn(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
+        self.inner.context.store_call(NAME)?;
         let timeout = self.inner.command_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
         let timed_out = || {

@@ -75,10 +75,10 @@ pub use clock::MockClock;
 pub use clock::{Clock, SharedClock, SystemClock};
 pub use codec::JsonCodec;
 pub use context::{Context, MAX_CREATE_ATTEMPTS};
-#[cfg(feature = "test-util")]
-pub use faults::{Faults, InjectedFault};
 pub use error::{BoxError, Error, Result, error_chain};
 pub use expiry::{Expiry, ExpiryPolicy};
+#[cfg(feature = "test-util")]
+pub use faults::{Faults, InjectedFault};
 pub use key::{KEY_ALPHABET, KEY_LENGTH, KeyGenerator, MAX_KEY_LENGTH, MIN_KEY_LENGTH, SessionKey};
 pub use record::{BackendHandle, Data, Record, Stored, Version};
 pub use session::{Saved, Session, SessionStore};

@@ -116,7 +116,10 @@ impl DbBackend {
     /// # Errors
     /// [`Error::Backend`] when the database refuses.
     pub async fn migrate(&self) -> Result<()> {
-        self.inner.pool.migrate(&self.inner.sql).await
+        self.inner
+            .pool
+            .migrate(&self.inner.context, &self.inner.sql)
+            .await
     }
 
     /// The pool.
@@ -135,7 +138,10 @@ impl DbBackend {
     /// # Errors
     /// [`Error::Backend`] when the database refuses.
     pub async fn execute_unprepared(&self, statement: &str) -> Result<u64> {
-        self.inner.pool.execute(statement).await
+        self.inner
+            .pool
+            .execute(&self.inner.context, statement)
+            .await
     }
 
     /// Writes a row exactly as given, `session_data` unencoded and unchecked, live until
@@ -154,7 +160,14 @@ impl DbBackend {
         let inserted = self
             .inner
             .pool
-            .insert(&self.inner.sql, key, session_data, expires_at, 0)
+            .insert(
+                &self.inner.context,
+                &self.inner.sql,
+                key,
+                session_data,
+                expires_at,
+                0,
+            )
             .await?;
         if inserted {
             Ok(())
@@ -175,7 +188,12 @@ impl DbBackend {
     /// when given (`cycle`).
     async fn insert_fresh(&self, record: &Record, replacing: Option<&str>) -> Result<Stored> {
         let (data, version) = self.encode(record, 1, self.now())?;
-        let (pool, sql, data) = (&self.inner.pool, &self.inner.sql, &data);
+        let (pool, ctx, sql, data) = (
+            &self.inner.pool,
+            &self.inner.context,
+            &self.inner.sql,
+            &data,
+        );
         let expires_at = record.expires_at;
         let key = self
             .inner
@@ -183,8 +201,8 @@ impl DbBackend {
             .create_with(|key| async move {
                 let key = key.django_syntax()?;
                 match replacing {
-                    Some(old) => pool.cycle(sql, old, key, data, expires_at, 1).await,
-                    None => pool.insert(sql, key, data, expires_at, 1).await,
+                    Some(old) => pool.cycle(ctx, sql, old, key, data, expires_at, 1).await,
+                    None => pool.insert(ctx, sql, key, data, expires_at, 1).await,
                 }
             })
             .await?;
@@ -213,7 +231,7 @@ impl Backend for DbBackend {
         let Some(row) = self
             .inner
             .pool
-            .select(&self.inner.sql, key_text, self.now())
+            .select(&self.inner.context, &self.inner.sql, key_text, self.now())
             .await?
         else {
             return Ok(None);
@@ -240,13 +258,13 @@ impl Backend for DbBackend {
         let key_text = key.django_syntax()?;
         let now = self.now();
         let sql = &self.inner.sql;
-        let pool = &self.inner.pool;
+        let (pool, ctx) = (&self.inner.pool, &self.inner.context);
         let expected = self.inner.codec.expected(&record)?;
         let expires_at = (!slack::keeps_deadline(key, &record, now, self.inner.expiry_slack))
             .then_some(record.expires_at);
         let (data, version) = self.encode(&record, expected.next()?, now)?;
         let changed = pool
-            .update(sql, key_text, &data, expires_at, &expected, now)
+            .update(ctx, sql, key_text, &data, expires_at, &expected, now)
             .await?;
         if changed == 1 {
             return Ok(Stored {
@@ -255,7 +273,7 @@ impl Backend for DbBackend {
             });
         }
         // Nothing changed: gone (logged out, expired) or saved by someone else meanwhile.
-        match self.inner.pool.probe(sql, key_text, now).await? {
+        match pool.probe(ctx, sql, key_text, now).await? {
             None => Err(Error::Gone),
             Some(_) => Err(Error::Conflict),
         }
@@ -266,7 +284,13 @@ impl Backend for DbBackend {
         let matched = self
             .inner
             .pool
-            .touch(&self.inner.sql, key_text, expires_at, self.now())
+            .touch(
+                &self.inner.context,
+                &self.inner.sql,
+                key_text,
+                expires_at,
+                self.now(),
+            )
             .await?;
         if matched == 1 {
             Ok(key.clone())
@@ -281,7 +305,12 @@ impl Backend for DbBackend {
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
         match key.django_syntax() {
-            Ok(key) => self.inner.pool.delete(&self.inner.sql, key).await,
+            Ok(key) => {
+                self.inner
+                    .pool
+                    .delete(&self.inner.context, &self.inner.sql, key)
+                    .await
+            }
             Err(_) => Ok(false), // nothing can be stored under it
         }
     }
@@ -293,7 +322,7 @@ impl Backend for DbBackend {
         Ok(self
             .inner
             .pool
-            .probe(&self.inner.sql, key, self.now())
+            .probe(&self.inner.context, &self.inner.sql, key, self.now())
             .await?
             .is_some())
     }
@@ -301,7 +330,7 @@ impl Backend for DbBackend {
     async fn clear_expired(&self) -> Result<u64> {
         self.inner
             .pool
-            .clear_expired(&self.inner.sql, self.now())
+            .clear_expired(&self.inner.context, &self.inner.sql, self.now())
             .await
     }
 

@@ -4,7 +4,7 @@
 //! with that database's pool and time type (PostgreSQL `timestamptz`, MySQL `datetime(6)` in
 //! UTC, SQLite text in Django's format).
 
-use session_core::{Error, Result};
+use session_core::{Context, Error, Result};
 use sqlx::Row as _;
 use time::OffsetDateTime;
 
@@ -65,10 +65,18 @@ pub(crate) struct Row {
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool, `$to_db` converting an
-/// `OffsetDateTime` into the database's time type, `$from_db` reading one back from a row, and
-/// `$fail` mapping a driver error into `Error::Backend` named after the database.
+/// `OffsetDateTime` into the database's time type, `$from_db` reading one back from a row,
+/// `$fail` mapping a driver error into `Error::Backend` named after the database, and `$call`
+/// counting one more statement with `$ctx` ([`Context::store_call`]).
+///
+/// The store call of the first statement is made here, before `$body`, so every operation
+/// counts at least one; a body running more statements (a transaction) calls `$call()?`
+/// before each further one.
 macro_rules! with_pool {
-    ($store:expr, |$pool:ident, $to_db:ident, $from_db:ident, $fail:ident| $body:expr) => {
+    ($store:expr, $ctx:expr, |$pool:ident, $to_db:ident, $from_db:ident, $fail:ident| $body:expr) => {
+        with_pool!($store, $ctx, |$pool, $to_db, $from_db, $fail, call| $body)
+    };
+    ($store:expr, $ctx:expr, |$pool:ident, $to_db:ident, $from_db:ident, $fail:ident, $call:ident| $body:expr) => {
         match $store {
             #[cfg(feature = "postgres")]
             DbPool::Postgres($pool) => {
@@ -76,6 +84,8 @@ macro_rules! with_pool {
                 let $from_db =
                     |row: &sqlx::postgres::PgRow, i: usize| row.try_get::<OffsetDateTime, _>(i);
                 let $fail = |err| crate::failure::failed("postgres", err);
+                let $call = || $ctx.store_call("postgres");
+                $call()?;
                 $body
             }
             #[cfg(feature = "mysql")]
@@ -89,6 +99,8 @@ macro_rules! with_pool {
                         .map(time::PrimitiveDateTime::assume_utc)
                 };
                 let $fail = |err| crate::failure::failed("mysql", err);
+                let $call = || $ctx.store_call("mysql");
+                $call()?;
                 $body
             }
             #[cfg(feature = "sqlite")]
@@ -101,6 +113,8 @@ macro_rules! with_pool {
                     })
                 };
                 let $fail = |err| crate::failure::failed("sqlite", err);
+                let $call = || $ctx.store_call("sqlite");
+                $call()?;
                 $body
             }
         }
@@ -111,11 +125,12 @@ impl DbPool {
     /// The live row under `key`.
     pub(crate) async fn select(
         &self,
+        ctx: &Context,
         sql: &Statements,
         key: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Row>> {
-        with_pool!(self, |pool, to_db, from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, from_db, fail| {
             let row = sqlx::query(&sql.select)
                 .bind(key)
                 .bind(to_db(now))
@@ -137,13 +152,14 @@ impl DbPool {
     /// Inserts unless the key is taken (live or not); false when it was.
     pub(crate) async fn insert(
         &self,
+        ctx: &Context,
         sql: &Statements,
         key: &str,
         data: &str,
         expires_at: OffsetDateTime,
         version: i64,
     ) -> Result<bool> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail| {
             let result = sqlx::query(&sql.insert)
                 .bind(key)
                 .bind(data)
@@ -158,8 +174,13 @@ impl DbPool {
     /// The conditional save: rows changed (0 or 1). The row must hold `expected` (a version
     /// counter, or in Django mode the stored text itself); `expires_at` `None` leaves the
     /// stored deadline as it is.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the row's fields, and the context counting store calls"
+    )]
     pub(crate) async fn update(
         &self,
+        ctx: &Context,
         sql: &Statements,
         key: &str,
         data: &str,
@@ -182,7 +203,7 @@ impl DbPool {
                 Bound::Text(std::str::from_utf8(bytes).map_err(|_| Error::Conflict)?)
             }
         };
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail| {
             let mut query = sqlx::query(statement).bind(data);
             if let Some(expires_at) = expires_at {
                 query = query.bind(to_db(expires_at));
@@ -204,12 +225,13 @@ impl DbPool {
     /// Moves the expiry of a live row: rows matched (0 or 1).
     pub(crate) async fn touch(
         &self,
+        ctx: &Context,
         sql: &Statements,
         key: &str,
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<u64> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail| {
             sqlx::query(&sql.touch)
                 .bind(to_db(expires_at))
                 .bind(key)
@@ -224,11 +246,12 @@ impl DbPool {
     /// The version of the live row under `key`.
     pub(crate) async fn probe(
         &self,
+        ctx: &Context,
         sql: &Statements,
         key: &str,
         now: OffsetDateTime,
     ) -> Result<Option<i64>> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail| {
             sqlx::query_scalar::<_, i64>(&sql.probe)
                 .bind(key)
                 .bind(to_db(now))
@@ -239,8 +262,8 @@ impl DbPool {
     }
 
     /// Deletes the row of `key`; true when there was one.
-    pub(crate) async fn delete(&self, sql: &Statements, key: &str) -> Result<bool> {
-        with_pool!(self, |pool, _to_db, _from_db, fail| {
+    pub(crate) async fn delete(&self, ctx: &Context, sql: &Statements, key: &str) -> Result<bool> {
+        with_pool!(self, ctx, |pool, _to_db, _from_db, fail| {
             sqlx::query(&sql.delete)
                 .bind(key)
                 .execute(pool)
@@ -251,10 +274,15 @@ impl DbPool {
     }
 
     /// Deletes expired rows in batches of [`CLEAR_BATCH`] until none is left; the count.
-    pub(crate) async fn clear_expired(&self, sql: &Statements, now: OffsetDateTime) -> Result<u64> {
+    pub(crate) async fn clear_expired(
+        &self,
+        ctx: &Context,
+        sql: &Statements,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
         let mut total = 0;
         loop {
-            let deleted = self.clear_batch(sql, now).await?;
+            let deleted = self.clear_batch(ctx, sql, now).await?;
             total += deleted;
             if deleted < CLEAR_BATCH.unsigned_abs() {
                 return Ok(total);
@@ -263,8 +291,13 @@ impl DbPool {
     }
 
     /// Deletes up to [`CLEAR_BATCH`] expired rows.
-    async fn clear_batch(&self, sql: &Statements, now: OffsetDateTime) -> Result<u64> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+    async fn clear_batch(
+        &self,
+        ctx: &Context,
+        sql: &Statements,
+        now: OffsetDateTime,
+    ) -> Result<u64> {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail| {
             sqlx::query(&sql.clear_batch)
                 .bind(to_db(now))
                 .execute(pool)
@@ -277,8 +310,13 @@ impl DbPool {
     /// In one transaction: inserts under `new_key`, then deletes `old`. `Ok(false)` (nothing
     /// done) when `new_key` is taken; [`Error::Gone`](session_core::Error::Gone) (nothing done)
     /// when `old` holds no row: a concurrent cycle or a logout got there first.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the row's fields, and the context counting store calls"
+    )]
     pub(crate) async fn cycle(
         &self,
+        ctx: &Context,
         sql: &Statements,
         old: &str,
         new_key: &str,
@@ -286,8 +324,9 @@ impl DbPool {
         expires_at: OffsetDateTime,
         version: i64,
     ) -> Result<bool> {
-        with_pool!(self, |pool, to_db, _from_db, fail| {
+        with_pool!(self, ctx, |pool, to_db, _from_db, fail, call| {
             let mut tx = pool.begin().await.map_err(fail)?;
+            call()?;
             let result = sqlx::query(&sql.insert)
                 .bind(new_key)
                 .bind(data)
@@ -296,9 +335,11 @@ impl DbPool {
                 .execute(&mut *tx)
                 .await;
             if !inserted(result.map(|done| done.rows_affected())).map_err(fail)? {
+                call()?;
                 tx.rollback().await.map_err(fail)?;
                 return Ok(false);
             }
+            call()?;
             let deleted = sqlx::query(&sql.delete)
                 .bind(old)
                 .execute(&mut *tx)
@@ -306,33 +347,38 @@ impl DbPool {
                 .map_err(fail)?
                 .rows_affected();
             if deleted == 0 {
+                call()?;
                 tx.rollback().await.map_err(fail)?;
                 return Err(session_core::Error::Gone);
             }
+            call()?;
             tx.commit().await.map_err(fail)?;
             Ok(true)
         })
     }
 
     /// Creates the table and its index, and adds `version` to a table Django created.
-    pub(crate) async fn migrate(&self, sql: &Statements) -> Result<()> {
-        with_pool!(self, |pool, _to_db, _from_db, fail| {
+    pub(crate) async fn migrate(&self, ctx: &Context, sql: &Statements) -> Result<()> {
+        with_pool!(self, ctx, |pool, _to_db, _from_db, fail, call| {
             sqlx::query(&sql.create_table)
                 .execute(pool)
                 .await
                 .map_err(fail)?;
             if !sql.create_index.is_empty() {
+                call()?;
                 sqlx::query(&sql.create_index)
                     .execute(pool)
                     .await
                     .map_err(fail)?;
             }
+            call()?;
             let has_version = sqlx::query(&sql.has_version)
                 .fetch_optional(pool)
                 .await
                 .map_err(fail)?
                 .is_some();
             if !has_version {
+                call()?;
                 sqlx::query(&sql.add_version)
                     .execute(pool)
                     .await
@@ -343,8 +389,8 @@ impl DbPool {
     }
 
     /// Runs one statement with no parameters (tests, administration).
-    pub(crate) async fn execute(&self, statement: &str) -> Result<u64> {
-        with_pool!(self, |pool, _to_db, _from_db, fail| {
+    pub(crate) async fn execute(&self, ctx: &Context, statement: &str) -> Result<u64> {
+        with_pool!(self, ctx, |pool, _to_db, _from_db, fail| {
             sqlx::raw_sql(statement)
                 .execute(pool)
                 .await

@@ -67,7 +67,6 @@ pub const DEFAULT_UNREADABLE_AGE: Duration =
 #[derive(Clone)]
 pub struct FileBackend {
     dir: Arc<SessionDir>,
-    context: Context,
     temp_grace: Duration,
     unreadable_age: Duration,
 }
@@ -202,8 +201,8 @@ impl FileBackendBuilder {
                 locks,
                 sync_writes: self.sync_writes,
                 codec: self.codec,
+                context: self.context,
             }),
-            context: self.context,
             temp_grace: self.temp_grace,
             unreadable_age: self.unreadable_age,
         })
@@ -259,7 +258,7 @@ impl FileBackend {
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.context.now()
+        self.dir.context.now()
     }
 
     /// Runs `op` on a blocking thread.
@@ -289,6 +288,7 @@ impl Backend for FileBackend {
     async fn create(&self, record: Record) -> Result<Stored> {
         let encoded = Arc::new(self.dir.codec.encode(&record, 1, self.now())?);
         let key = self
+            .dir
             .context
             .create_with(|key| {
                 let encoded = Arc::clone(&encoded);
@@ -363,7 +363,11 @@ impl Backend for FileBackend {
             unreadable_age: self.unreadable_age,
         };
         let swept = self
-            .blocking(move |dir| dir.sweep(rules).map_err(failed))
+            .blocking(move |dir| {
+                // One store call for the whole pass.
+                dir.store_call()?;
+                dir.sweep(rules).map_err(failed)
+            })
             .await?;
         if swept.temp_files > 0 {
             tracing::info!(

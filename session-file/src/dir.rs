@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use session_core::codec::RecordCodec;
+use session_core::{Context, Result};
 use time::OffsetDateTime;
 
 use crate::locks::{LOCK_FILE_PREFIX, Locks};
@@ -24,9 +25,16 @@ pub(crate) struct SessionDir {
     pub(crate) sync_writes: bool,
     /// What the files hold.
     pub(crate) codec: Arc<dyn RecordCodec>,
+    /// The engine's clock and keys, and the store calls it counts.
+    pub(crate) context: Context,
 }
 
 impl SessionDir {
+    /// Counts one step of file operations ([`Context::store_call`]); made before each step.
+    pub(crate) fn store_call(&self) -> Result<()> {
+        self.context.store_call(crate::ops::NAME)
+    }
+
     /// The file of session `key` (a key already checked to be `[a-z0-9]`).
     pub(crate) fn file_of(&self, key: &str) -> PathBuf {
         let mut name = String::with_capacity(self.cookie_name.len() + key.len());

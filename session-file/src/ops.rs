@@ -4,6 +4,9 @@
 //! another. What a file holds is the codec's business: its version and deadline come from
 //! [`RecordCodec::stamp`], from the header alone when the codec has one (ours), else from the
 //! whole file and its modification time (Django's).
+//!
+//! Each step of file operations is one store call ([`SessionDir::store_call`]), counted before
+//! it: a read; the staging of a new file; the lock, check and rename (or remove) under it.
 
 use std::io;
 use std::path::Path;
@@ -61,6 +64,7 @@ impl SessionDir {
 
     /// The live record of `key` at `now`; files that do not decode are logged and absent.
     pub(crate) fn load(&self, key: &str, now: OffsetDateTime) -> Result<Option<Record>> {
+        self.store_call()?;
         let Some((bytes, beside)) = self.read_at(&self.file_of(key), true).map_err(failed)? else {
             return Ok(None);
         };
@@ -69,6 +73,7 @@ impl SessionDir {
 
     /// True when a live record is in the file of `key`.
     pub(crate) fn exists(&self, key: &str, now: OffsetDateTime) -> Result<bool> {
+        self.store_call()?;
         let stamp = self
             .live_stamp_at(&self.file_of(key), now)
             .map_err(failed)?;
@@ -77,9 +82,11 @@ impl SessionDir {
 
     /// Writes `encoded` as the new session `key`; false when a file (live or not) is there.
     pub(crate) fn create(&self, key: &str, encoded: &Encoded) -> Result<bool> {
+        self.store_call()?;
         let staged = self
             .stage(key, &encoded.bytes, modified(encoded))
             .map_err(failed)?;
+        self.store_call()?;
         self.locks
             .with(key, || {
                 if self.file_of(key).try_exists()? {
@@ -99,9 +106,11 @@ impl SessionDir {
         now: OffsetDateTime,
         encoded: &Encoded,
     ) -> Result<std::result::Result<(), Refused>> {
+        self.store_call()?;
         let staged = self
             .stage(key, &encoded.bytes, modified(encoded))
             .map_err(failed)?;
+        self.store_call()?;
         self.locks
             .with(key, || {
                 match self.live_stamp_at(&self.file_of(key), now)? {
@@ -124,6 +133,7 @@ impl SessionDir {
     ) -> Result<bool> {
         let path = self.file_of(key);
         for _ in 0..MAX_TOUCH_ATTEMPTS {
+            self.store_call()?;
             let Some((bytes, beside)) = self.read_at(&path, true).map_err(failed)? else {
                 return Ok(false);
             };
@@ -136,9 +146,11 @@ impl SessionDir {
                 return Ok(false);
             };
             let moved = self.codec.moved(&bytes, beside, expires_at, now)?;
+            self.store_call()?;
             let staged = self
                 .stage(key, &moved.bytes, modified(&moved))
                 .map_err(failed)?;
+            self.store_call()?;
             let committed = self
                 .locks
                 .with(key, || {
@@ -158,12 +170,15 @@ impl SessionDir {
 
     /// Removes the file of `key`, if any.
     pub(crate) fn delete(&self, key: &str) -> Result<bool> {
+        self.store_call()?;
         self.locks.with(key, || self.remove(key)).map_err(failed)
     }
 
     /// Writes `bytes` as the file of `key`, whatever is there.
     pub(crate) fn write_raw(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        self.store_call()?;
         let staged = self.stage(key, bytes, None).map_err(failed)?;
+        self.store_call()?;
         self.locks.with(key, || staged.commit()).map_err(failed)
     }
 }

@@ -12,6 +12,7 @@ use crate::cached::{SessionCache, is_tombstone, supersedes, tombstone};
 impl SessionCache for MokaBackend {
     async fn get(&self, key: &SessionKey) -> Result<Option<Record>> {
         let now = self.now();
+        self.store_call()?;
         let Some(slot) = self.slot(key) else {
             return Ok(None);
         };
@@ -25,6 +26,7 @@ impl SessionCache for MokaBackend {
 
     async fn put(&self, key: &SessionKey, record: &Record) -> Result<()> {
         let now = self.now();
+        self.store_call()?;
         self.cache.entry(key.clone()).and_compute_with(|existing| {
             let replace = existing.is_none_or(|entry| {
                 let state = entry.value().lock();
@@ -42,6 +44,7 @@ impl SessionCache for MokaBackend {
     }
 
     async fn invalidate(&self, key: &SessionKey) -> Result<()> {
+        self.store_call()?;
         self.cache
             .entry(key.clone())
             .and_compute_with(|_| Op::Remove);
@@ -49,6 +52,7 @@ impl SessionCache for MokaBackend {
     }
 
     async fn forget(&self, key: &SessionKey) -> Result<()> {
+        self.store_call()?;
         // Through the per-key compute, as `put`: the two never interleave.
         let slot: Arc<Slot> = Slot::new(key.clone(), tombstone(self.now()));
         self.cache
