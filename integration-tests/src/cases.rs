@@ -4,10 +4,14 @@
 // A conformance case fails by panicking, with a message saying why; every case may panic.
 #![allow(clippy::panic, clippy::missing_panics_doc)]
 
+pub mod claims;
+pub mod collisions;
 pub mod concurrency;
 pub mod contract;
 pub mod cycle;
 pub mod expiry;
+pub mod faults;
+pub mod keys;
 pub mod lifecycle;
 pub mod payload;
 pub mod session_api;
@@ -49,11 +53,11 @@ impl<T> Must<T> for Option<T> {
     }
 }
 
-/// Skips the case (with `SKIP(capability)`) unless the engine has `$capability`.
+/// Skips the case (with `SKIP(capability)`) unless the engine has `$capability` (a
+/// [`Capability`](crate::Capability) variant); fails it when the skip was not declared.
 macro_rules! require {
-    ($fixture:expr, $capability:ident, $case:literal) => {
-        if !$fixture.capabilities().$capability {
-            $crate::services::skip_capability($case, stringify!($capability));
+    ($fixture:expr, $capability:ident) => {
+        if !$fixture.require($crate::Capability::$capability) {
             return;
         }
     };

@@ -24,9 +24,32 @@
 #[macro_export]
 macro_rules! conformance_tests {
     ($factory:expr $(,)?) => {
-        $crate::__conformance_cases! {
-            $factory;
+        $crate::__with_cases! { $crate::__conformance_cases; $factory }
+    };
+}
+
+/// Calls `$callback! { $args; module::case, … }` with every case: the one list of cases.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_cases {
+    ($($callback:ident)::+; $($args:tt)*) => {
+        $($callback)::+! {
+            $($args)*;
+            claims::capabilities_are_declared,
+            claims::expired_records_are_freed,
+            claims::touch_keeps_the_version,
+            claims::create_returns_the_version_it_stored,
+            claims::save_never_extends_the_deadline,
+            collisions::expired_records_not_yet_cleared_still_collide,
+            collisions::concurrent_creates_forced_onto_one_key,
+            collisions::create_tries_the_attempt_limit_then_gives_up,
+            keys::create_refuses_a_drawn_key_outside_the_syntax,
+            faults::failed_key_generator_fails_create_and_cycle_cleanly,
+            faults::failed_store_calls_are_backend_errors,
+            faults::failed_cycle_keeps_the_old_key,
+            faults::failed_save_never_loses_the_session,
             concurrency::racing_saves_exactly_one_wins,
+            concurrency::many_writers_racing_saves_exactly_one_wins,
             concurrency::racing_delete_and_save_never_resurrects,
             concurrency::concurrent_requests_keep_both_changes,
             concurrency::concurrent_cart_updates_all_land,
@@ -55,7 +78,7 @@ macro_rules! conformance_tests {
             contract::expired_record_is_unreachable,
             contract::clear_expired_removes_only_expired,
             contract::clear_expired_keeps_live_records,
-            contract::hostile_keys_are_refused_safely,
+            keys::hostile_keys_are_refused_safely,
             contract::save_keeps_created_at,
             contract::every_expiry_kind_round_trips,
             expiry::default_expiry_is_cookie_age,
@@ -113,6 +136,10 @@ macro_rules! conformance_tests {
 #[macro_export]
 macro_rules! __conformance_cases {
     ($factory:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        static CONFORMANCE_TALLY: $crate::Tally = $crate::Tally::new(
+            concat!(module_path!(), " (", stringify!($factory), ")"),
+            [$(stringify!($case)),*].len(),
+        );
         $(
             #[$crate::__private::tokio::test(
                 crate = "session_conformance::__private::tokio",
@@ -120,8 +147,33 @@ macro_rules! __conformance_cases {
                 worker_threads = 2
             )]
             async fn $case() {
-                $crate::run(stringify!($case), $factory, $crate::cases::$module::$case).await;
+                CONFORMANCE_TALLY
+                    .run(stringify!($case), $factory, $crate::cases::$module::$case)
+                    .await;
             }
         )*
+    };
+}
+
+/// The names of the cases, as `module::case`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __case_names {
+    (; $($module:ident :: $case:ident),* $(,)?) => {
+        &[$(concat!(stringify!($module), "::", stringify!($case))),*]
+    };
+}
+
+/// The cases as `(name, Case)` values.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __case_fns {
+    (; $($module:ident :: $case:ident),* $(,)?) => {
+        vec![$((
+            stringify!($case),
+            (|ctx, fixture| {
+                Box::pin($crate::cases::$module::$case(ctx, fixture)) as $crate::suite::CaseFuture
+            }) as $crate::suite::Case,
+        )),*]
     };
 }

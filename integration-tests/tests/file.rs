@@ -1,6 +1,10 @@
 //! The whole conformance suite against the file engine, one temporary directory per case.
+//!
+//! Declared lacking: nothing with our codec; with Django's (`mod django`), `keeps_created_at`.
 
-use session_conformance::{Fixture, RawAccess, TestContext, Unavailable, conformance_tests};
+use session_conformance::{
+    Capability, Fixture, RawAccess, TestContext, Unavailable, conformance_tests,
+};
 use session_core::codec::django::DjangoCodec;
 use session_core::settings::Secret;
 use session_core::signing::Keyring;
@@ -50,7 +54,10 @@ mod django {
     use super::*;
 
     async fn file_django(ctx: TestContext) -> std::result::Result<Fixture, Unavailable> {
-        file_with(ctx, true).await
+        Ok(file_with(ctx, true).await?.lacks(
+            Capability::KeepsCreatedAt,
+            "Django's session_data holds only the dict, not when the session began",
+        ))
     }
 
     conformance_tests!(file_django);

@@ -1,8 +1,12 @@
 //! The whole conformance suite against MySQL / MariaDB (`SESSIONS_TEST_MYSQL_URL`).
+//!
+//! Declared lacking: nothing with our codec; with Django's (`mod django`), `keeps_created_at`.
 
 mod common;
 
-use session_conformance::{Fixture, TestContext, Unavailable, conformance_tests, services};
+use session_conformance::{
+    Capability, Fixture, TestContext, Unavailable, conformance_tests, services,
+};
 
 async fn mysql(ctx: TestContext) -> Result<Fixture, Unavailable> {
     common::db_fixture(ctx, services::mysql_url(), "mysql").await
@@ -15,7 +19,14 @@ mod django {
     use super::*;
 
     async fn mysql_django(ctx: TestContext) -> Result<Fixture, Unavailable> {
-        common::db::django_db_fixture(ctx, services::mysql_url(), "mysql").await
+        Ok(
+            common::db::django_db_fixture(ctx, services::mysql_url(), "mysql")
+                .await?
+                .lacks(
+                    Capability::KeepsCreatedAt,
+                    "Django's session_data holds only the dict, not when the session began",
+                ),
+        )
     }
 
     conformance_tests!(mysql_django);

@@ -1,8 +1,10 @@
 //! The whole conformance suite against SQLite, one temporary database file per case.
+//!
+//! Declared lacking: nothing with our codec; with Django's (`mod django`), `keeps_created_at`.
 
 mod common;
 
-use session_conformance::{Fixture, TestContext, Unavailable, conformance_tests};
+use session_conformance::{Capability, Fixture, TestContext, Unavailable, conformance_tests};
 
 async fn sqlite(ctx: TestContext) -> Result<Fixture, Unavailable> {
     sqlite_with(ctx, common::db::Codec::Json).await
@@ -31,7 +33,10 @@ mod django {
     use super::*;
 
     async fn sqlite_django(ctx: TestContext) -> Result<Fixture, Unavailable> {
-        sqlite_with(ctx, common::db::Codec::Django).await
+        Ok(sqlite_with(ctx, common::db::Codec::Django).await?.lacks(
+            Capability::KeepsCreatedAt,
+            "Django's session_data holds only the dict, not when the session began",
+        ))
     }
 
     conformance_tests!(sqlite_django);

@@ -3,8 +3,12 @@
 // The record helpers serve the in-process cache, behind its feature.
 #![cfg_attr(not(feature = "moka"), allow(dead_code))]
 
+mod suspects;
+
 use std::fmt;
 use std::time::Duration;
+
+use suspects::Suspects;
 
 use session_core::{
     Backend, Capabilities, Error, Record, Result, SessionKey, Stored, Version, async_trait,
@@ -113,7 +117,12 @@ pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
 /// - A conflict drops the cached copy, so the merge that follows re-reads the store, never the
 ///   cache; `Gone` and `delete` leave a tombstone, so a read still in flight cannot put a
 ///   logged-out session back.
-/// - A cache failure is logged and not fatal (as Django): the store decides.
+/// - A cache failure is logged and not fatal (as Django): the store decides. When the failed
+///   call was the one that should have replaced or dropped a cached copy after the store
+///   changed, the key is remembered: its loads bypass the cache and retry the invalidation
+///   until it succeeds, so a cache that blinks during a logout or a login does not serve the
+///   old session once it is back. (Other processes sharing the cache see the stale copy until
+///   it expires or this process drops it.)
 ///
 /// - A cache that cannot hold the store's version ([`SessionCache::fingerprint`]: Django's
 ///   pickled entries) hands out records versioned by their fingerprint; a save of one first
@@ -141,12 +150,17 @@ pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
 pub struct CachedBackend<C, S> {
     cache: C,
     store: S,
+    suspects: Suspects,
 }
 
 impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
     /// `cache` in front of `store`.
     pub fn new(cache: C, store: S) -> Self {
-        Self { cache, store }
+        Self {
+            cache,
+            store,
+            suspects: Suspects::default(),
+        }
     }
 
     /// The cache.
@@ -188,22 +202,45 @@ impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
         }
     }
 
-    async fn cache_invalidate(&self, key: &SessionKey) {
-        if let Err(err) = self.cache.invalidate(key).await {
-            tracing::warn!(error = %err, "session cache invalidation failed");
+    /// Drops the cached copy under `key`; true when that worked (and the key is no longer
+    /// suspect), false when the key stays suspect.
+    async fn cache_invalidate(&self, key: &SessionKey) -> bool {
+        match self.cache.invalidate(key).await {
+            Ok(()) => {
+                self.suspects.clear(key);
+                true
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "session cache invalidation failed");
+                self.suspects.add(key);
+                false
+            }
         }
     }
 
     async fn cache_forget(&self, key: &SessionKey) {
-        if let Err(err) = self.cache.forget(key).await {
-            tracing::warn!(error = %err, "session cache tombstone failed");
+        match self.cache.forget(key).await {
+            Ok(()) => self.suspects.clear(key),
+            Err(err) => {
+                tracing::warn!(error = %err, "session cache tombstone failed");
+                self.suspects.add(key);
+            }
         }
+    }
+
+    /// True when the cache may answer for `key`: it is not suspect, or dropping its copy now
+    /// worked.
+    async fn cache_trusted(&self, key: &SessionKey) -> bool {
+        !self.suspects.contains(key) || self.cache_invalidate(key).await
     }
 }
 
 #[async_trait]
 impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        if !self.cache_trusted(key).await {
+            return self.store.load(key).await; // and nothing cached while the cache is unsure
+        }
         match self.cache.get(key).await {
             Ok(Some(mut record)) => {
                 if let Some(fingerprint) = self.cache.fingerprint(&record)? {
@@ -249,7 +286,9 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
             Err(err) => {
                 match err {
                     // The cached copy is stale: the merge must re-read the store.
-                    Error::Conflict => self.cache_invalidate(key).await,
+                    Error::Conflict => {
+                        self.cache_invalidate(key).await;
+                    }
                     Error::Gone => self.cache_forget(key).await,
                     _ => {}
                 }
@@ -273,7 +312,9 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
                     self.cache_put(key, &cached, &version).await;
                 }
                 Ok(None) => {}
-                Err(_) => self.cache_invalidate(key).await,
+                Err(_) => {
+                    self.cache_invalidate(key).await;
+                }
             },
             Err(Error::Gone) => self.cache_forget(key).await,
             Err(_) => {}
@@ -295,7 +336,9 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
-        if let Ok(Some(_)) = self.cache.get(key).await {
+        if self.cache_trusted(key).await
+            && let Ok(Some(_)) = self.cache.get(key).await
+        {
             return Ok(true);
         }
         self.store.exists(key).await

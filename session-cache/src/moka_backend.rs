@@ -164,6 +164,12 @@ impl MokaBackend {
         self.cache.run_pending_tasks();
         self.cache.entry_count()
     }
+
+    /// True while moka holds an entry under `key`, live by the engine's clock or not (moka
+    /// drops entries past their deadline by itself): for tests of that native expiry.
+    pub fn holds(&self, key: &SessionKey) -> bool {
+        self.cache.contains_key(key)
+    }
 }
 
 impl Default for MokaBackend {
@@ -242,6 +248,10 @@ impl Backend for MokaBackend {
         let key = self
             .context
             .create_with(|key| {
+                if let Err(invalid) = key.django_syntax() {
+                    // A generator making keys no other engine would store is misconfigured.
+                    return std::future::ready(Err(invalid));
+                }
                 let inserted = self.store_call().map(|()| {
                     let result =
                         self.cache

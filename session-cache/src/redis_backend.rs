@@ -174,6 +174,20 @@ impl RedisBackend {
         .await
     }
 
+    /// True while Redis holds a value under session `key`, whatever the engine's clock says
+    /// (`EXISTS`): for tests that Redis's own expiry really drops records.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] outside Django's key syntax; [`Error::Backend`] when Redis fails.
+    pub async fn holds(&self, key: &SessionKey) -> Result<bool> {
+        let redis_key = self.redis_key(key)?;
+        self.run(Retry::Once, move |mut conn| {
+            let redis_key = redis_key.clone();
+            async move { conn.exists(redis_key).await }
+        })
+        .await
+    }
+
     fn now(&self) -> OffsetDateTime {
         self.inner.context.now()
     }

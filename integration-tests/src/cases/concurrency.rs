@@ -13,7 +13,7 @@ use crate::{Fixture, TestContext};
 /// Two saves of one loaded version, started together: exactly one wins, the other is a
 /// conflict, and the store holds the winner's data. Repeated to catch interleavings.
 pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, conditional_save, "racing_saves_exactly_one_wins");
+    require!(fixture, ConditionalSave);
     for round in 0..25 {
         let stored = seed(&ctx, &fixture, json!({"writer": "none"})).await;
         let loaded = load(&fixture, &stored.key).await;
@@ -40,14 +40,48 @@ pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
     }
 }
 
+/// Eight writers save one loaded version at once, forty rounds: each round exactly one wins.
+/// Heavy enough that a save which checks the version and writes in two steps is caught every
+/// run, not one run in ten.
+pub async fn many_writers_racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
+    require!(fixture, ConditionalSave);
+    const WRITERS: usize = 8;
+    let stored = seed(&ctx, &fixture, json!({"writer": "none"})).await;
+    for round in 0..40 {
+        let loaded = load(&fixture, &stored.key).await;
+        let barrier = Arc::new(Barrier::new(WRITERS));
+        let tasks: Vec<_> = (0..WRITERS)
+            .map(|writer| {
+                let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
+                let mut record = loaded.clone();
+                Arc::make_mut(&mut record.data)
+                    .insert("writer".into(), json!(format!("{round}-{writer}")));
+                spawn_at(&barrier, async move {
+                    (writer, backend.save(&key, record).await)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            match task.await.must("join") {
+                (writer, Ok(_)) => winners.push(writer),
+                (_, Err(Error::Conflict)) => {}
+                (writer, Err(other)) => panic!("round {round}: {writer} failed with {other:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+        assert_eq!(
+            load(&fixture, &stored.key).await.data["writer"],
+            format!("{round}-{}", winners[0]),
+            "round {round}: the store holds another writer's data than the winner's"
+        );
+    }
+}
+
 /// A delete and a save started together: whichever lands first, the session stays deleted.
 /// The save either wins before the delete or is `Gone`; nothing is resurrected.
 pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "racing_delete_and_save_never_resurrects"
-    );
+    require!(fixture, ServerSide);
     for round in 0..50 {
         let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
         let record = load(&fixture, &stored.key).await;
@@ -70,11 +104,7 @@ pub async fn racing_delete_and_save_never_resurrects(ctx: TestContext, fixture: 
 
 /// Two requests on one session change different keys at the same time: both changes land.
 pub async fn concurrent_requests_keep_both_changes(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        conditional_save,
-        "concurrent_requests_keep_both_changes"
-    );
+    require!(fixture, ConditionalSave);
     let store = ctx.store(&fixture);
     let seed = store.session(None);
     seed.insert("base", 0).await.must("insert");
@@ -109,11 +139,7 @@ pub async fn concurrent_requests_keep_both_changes(ctx: TestContext, fixture: Fi
 
 /// Twenty requests each add one item to the same cart with `modify`: all twenty items land.
 pub async fn concurrent_cart_updates_all_land(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        conditional_save,
-        "concurrent_cart_updates_all_land"
-    );
+    require!(fixture, ConditionalSave);
     let store = ctx.store(&fixture);
     let seed = store.session(None);
     seed.insert("cart", Vec::<String>::new())
@@ -157,11 +183,7 @@ pub async fn concurrent_cart_updates_all_land(ctx: TestContext, fixture: Fixture
 /// A request that loaded the session before a logout elsewhere cannot write it back, even
 /// through the merge path.
 pub async fn logout_race_never_resurrects_through_merge(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "logout_race_never_resurrects_through_merge"
-    );
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     for round in 0..20 {
         let seed = store.session(None);

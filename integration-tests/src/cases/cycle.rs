@@ -11,7 +11,7 @@ use crate::{Fixture, TestContext};
 
 /// `cycle` keeps the data under a new key and kills the old one.
 pub async fn cycle_keeps_data_and_kills_old_key(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "cycle_keeps_data_and_kills_old_key");
+    require!(fixture, ServerSide);
     let stored = seed(&ctx, &fixture, json!({"cart": ["apple"]})).await;
     let record = load(&fixture, &stored.key).await;
     let cycled = fixture
@@ -34,11 +34,7 @@ pub async fn cycle_keeps_data_and_kills_old_key(ctx: TestContext, fixture: Fixtu
 /// `cycle` of a key that holds no record (logged out, or cycled already) is `Gone`, and leaves
 /// no new record behind.
 pub async fn cycle_of_a_dead_key_is_gone_and_leaves_nothing(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "cycle_of_a_dead_key_is_gone_and_leaves_nothing"
-    );
+    require!(fixture, ServerSide);
     let stored = seed(&ctx, &fixture, json!({"cart": ["apple"]})).await;
     let record = load(&fixture, &stored.key).await;
     fixture.backend.delete(&stored.key).await.must("delete");
@@ -59,11 +55,7 @@ pub async fn cycle_of_a_dead_key_is_gone_and_leaves_nothing(ctx: TestContext, fi
 /// Twenty concurrent cycles of one key (twenty logins racing on one session): exactly one
 /// succeeds, the others are `Gone`, and one session is left, not twenty.
 pub async fn concurrent_cycles_of_one_key_leave_one_session(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "concurrent_cycles_of_one_key_leave_one_session"
-    );
+    require!(fixture, ServerSide);
     let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
     let record = load(&fixture, &stored.key).await;
     let fresh: Vec<SessionKey> = (0..20)
@@ -101,7 +93,7 @@ pub async fn concurrent_cycles_of_one_key_leave_one_session(ctx: TestContext, fi
 
 /// `cycle` never lands on another live session's key.
 pub async fn cycle_never_takes_a_live_key(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "cycle_never_takes_a_live_key");
+    require!(fixture, ServerSide);
     let other = seed(&ctx, &fixture, json!({"owner": "other"})).await;
     let mine = seed(&ctx, &fixture, json!({"owner": "me"})).await;
     ctx.keys.push(other.key.clone());

@@ -123,7 +123,7 @@ pub async fn expire_at_browser_close_matrix(ctx: TestContext, fixture: Fixture) 
 
 /// Django `test_actual_expiry`: a session saved with a past expiry is gone for the next request.
 pub async fn actual_expiry(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "actual_expiry");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let session = store.session(None);
     session.insert("foo", "bar").await.must("insert");
@@ -141,7 +141,7 @@ pub async fn actual_expiry(ctx: TestContext, fixture: Fixture) {
 /// Integer expiry is idle time from the last save: each save pushes it back, and it really
 /// expires (Django's file and cookie engines never expire it, #19201).
 pub async fn idle_expiry_counts_from_last_save(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "idle_expiry_counts_from_last_save");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let (_, key) = saved_session(&store, json!({"n": 0}), Expiry::seconds(10)).await;
     for n in 1..=3 {
@@ -159,7 +159,7 @@ pub async fn idle_expiry_counts_from_last_save(ctx: TestContext, fixture: Fixtur
 /// `Session::touch` (`SESSION_SAVE_EVERY_REQUEST` on an unchanged session) renews the idle
 /// expiry without a change to the data.
 pub async fn touch_renews_idle_expiry(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "touch_renews_idle_expiry");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let (_, key) = saved_session(&store, json!({"a": 1}), Expiry::seconds(10)).await;
     ctx.clock.advance(Duration::seconds(8));
@@ -174,12 +174,8 @@ pub async fn touch_renews_idle_expiry(ctx: TestContext, fixture: Fixture) {
 
 /// `SESSION_ABSOLUTE_AGE` ends a session however active it is.
 pub async fn absolute_age_caps_an_active_session(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "absolute_age_caps_an_active_session");
-    require!(
-        fixture,
-        keeps_created_at,
-        "absolute_age_caps_an_active_session"
-    );
+    require!(fixture, ServerSide);
+    require!(fixture, KeepsCreatedAt);
     let policy = ExpiryPolicy {
         absolute_age: Some(100),
         ..ExpiryPolicy::default()
@@ -207,7 +203,7 @@ pub async fn absolute_age_caps_an_active_session(ctx: TestContext, fixture: Fixt
 
 /// Cycling the key (login) does not restart the absolute timeout.
 pub async fn absolute_age_survives_cycle_key(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "absolute_age_survives_cycle_key");
+    require!(fixture, ServerSide);
     let policy = ExpiryPolicy {
         absolute_age: Some(100),
         ..ExpiryPolicy::default()
@@ -229,11 +225,7 @@ pub async fn absolute_age_survives_cycle_key(ctx: TestContext, fixture: Fixture)
 /// `set_expiry(0)` makes a browser-session cookie but the server keeps the record for
 /// `SESSION_COOKIE_AGE` after the last save (Django).
 pub async fn browser_close_keeps_server_record_for_cookie_age(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "browser_close_keeps_server_record_for_cookie_age"
-    );
+    require!(fixture, ServerSide);
     let session = ctx.store(&fixture).session(None);
     session
         .set_expiry(Expiry::seconds(0))

@@ -15,7 +15,7 @@ async fn saved(store: &SessionStore, value: serde_json::Value) -> Session {
 
 /// Django `test_save`: after a save the key exists in the store.
 pub async fn save_stores_the_session(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "save_stores_the_session");
+    require!(fixture, ServerSide);
     let session = saved(&ctx.store(&fixture), json!({"a": 1})).await;
     let key = session.key().must("a saved session has a key");
     assert!(fixture.backend.exists(&key).await.must("exists"));
@@ -23,7 +23,7 @@ pub async fn save_stores_the_session(ctx: TestContext, fixture: Fixture) {
 
 /// Django `test_delete`: deleting the key removes it.
 pub async fn delete_removes_the_session(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "delete_removes_the_session");
+    require!(fixture, ServerSide);
     let session = saved(&ctx.store(&fixture), json!({"a": 1})).await;
     let key = session.key().must("key");
     fixture.backend.delete(&key).await.must("delete");
@@ -32,7 +32,7 @@ pub async fn delete_removes_the_session(ctx: TestContext, fixture: Fixture) {
 
 /// Django `test_flush`: flush deletes the record now, drops the key, marks both flags.
 pub async fn flush_deletes_and_forgets_the_key(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "flush_deletes_and_forgets_the_key");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let session = saved(&store, json!({"foo": "bar"})).await;
     let old = session.key().must("key");
@@ -50,7 +50,7 @@ pub async fn flush_deletes_and_forgets_the_key(ctx: TestContext, fixture: Fixtur
 
 /// Django `test_cycle`: a new key, the same items, the old key gone.
 pub async fn cycle_key_keeps_items(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "cycle_key_keeps_items");
+    require!(fixture, ServerSide);
     let session = saved(&ctx.store(&fixture), json!({"a": "c", "b": "d"})).await;
     let before = session.items().await.must("items");
     let old = session.key().must("key");
@@ -67,11 +67,7 @@ pub async fn cycle_key_keeps_items(ctx: TestContext, fixture: Fixture) {
 /// Django `test_cycle_with_no_session_cache` (#28066): cycling a session that was never read
 /// keeps its data.
 pub async fn cycle_key_of_unread_session_keeps_data(ctx: TestContext, fixture: Fixture) {
-    require!(
-        fixture,
-        server_side,
-        "cycle_key_of_unread_session_keeps_data"
-    );
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let first = saved(&store, json!({"a": "c"})).await;
     let key = first.key().must("key");
@@ -113,7 +109,7 @@ pub async fn save_keeps_the_data_readable(ctx: TestContext, fixture: Fixture) {
 /// Django `test_invalid_key`: a session opened with a key nobody issued saves under a new key
 /// and sees none of the data.
 pub async fn unknown_key_saves_under_a_new_key(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "unknown_key_saves_under_a_new_key");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let forged = KeyGenerator::random().generate().must("a key");
     let session = store.session(Some(forged.as_str()));
@@ -129,7 +125,7 @@ pub async fn unknown_key_saves_under_a_new_key(ctx: TestContext, fixture: Fixtur
 /// Django `test_session_load_does_not_create_record`: loading an unknown key drops the key and
 /// stores nothing.
 pub async fn load_of_unknown_key_creates_nothing(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "load_of_unknown_key_creates_nothing");
+    require!(fixture, ServerSide);
     let forged = KeyGenerator::random().generate().must("a key");
     let session = ctx.store(&fixture).session(Some(forged.as_str()));
     assert!(session.items().await.must("items").is_empty());
@@ -139,7 +135,7 @@ pub async fn load_of_unknown_key_creates_nothing(ctx: TestContext, fixture: Fixt
 
 /// Django `test_session_save_does_not_resurrect_session_logged_out_in_other_context`.
 pub async fn save_after_logout_elsewhere_is_gone(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "save_after_logout_elsewhere_is_gone");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let s1 = saved(&store, json!({"test_data": "value1"})).await;
     let key = s1.key().must("key");
@@ -154,7 +150,7 @@ pub async fn save_after_logout_elsewhere_is_gone(ctx: TestContext, fixture: Fixt
 /// Django `test_empty_session_saved`: a keyed session emptied by removing its keys is still
 /// saved (and stays keyed).
 pub async fn emptied_session_is_still_saved(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "emptied_session_is_still_saved");
+    require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
     let first = saved(&store, json!({"foo": "bar"})).await;
     let key = first.key().must("key");

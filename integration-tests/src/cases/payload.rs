@@ -9,7 +9,7 @@ use crate::{Fixture, TestContext};
 
 /// A 64 KiB value round-trips.
 pub async fn large_payload_round_trips(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, server_side, "large_payload_round_trips");
+    require!(fixture, ServerSide);
     let big: String = (0..64 * 1024u32)
         .map(|i| char::from_u32(u32::from('a') + i % 26).unwrap_or('a'))
         .collect();
@@ -91,11 +91,11 @@ pub async fn every_json_type_round_trips(ctx: TestContext, fixture: Fixture) {
 
 /// Corrupt stored bytes load as `None` (logged as a warning), never a panic or an error.
 pub async fn corrupt_data_loads_as_none(ctx: TestContext, fixture: Fixture) {
-    require!(fixture, stores_bytes, "corrupt_data_loads_as_none");
-    let Some(raw) = fixture.raw.clone() else {
-        crate::services::skip_capability("corrupt_data_loads_as_none", "raw access");
-        return;
-    };
+    require!(fixture, StoresBytes);
+    let raw = fixture.raw.clone().must(
+        "the engine stores bytes, so its fixture must give raw access (Fixture::with_raw) or \
+         declare Capability::StoresBytes lacking",
+    );
     let expires_at = ctx.now() + time::Duration::hours(1);
     let cases: [&[u8]; 6] = [
         b"",

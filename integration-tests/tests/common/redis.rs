@@ -1,7 +1,7 @@
 //! Factories for the Redis engine, single node and cluster.
 
 use session_cache::RedisBackend;
-use session_conformance::{Fixture, RawAccess, TestContext, Unavailable};
+use session_conformance::{Capability, Fixture, Probe, RawAccess, TestContext, Unavailable};
 use session_core::{Backend, Result, SessionKey, async_trait};
 use time::OffsetDateTime;
 
@@ -15,7 +15,12 @@ pub(crate) async fn redis_fixture(
     let prefix = format!("{}:", ctx.namespace);
     let backend = redis_backend(ctx, &urls, &prefix, service).await?;
     Ok(Fixture::new(backend.clone())
-        .with_raw(RawRedis(backend))
+        .lacks(
+            Capability::CountedSweep,
+            "Redis drops each key at its TTL; clear_expired has nothing to do",
+        )
+        .with_raw(RawRedis(backend.clone()))
+        .with_probe(RawRedis(backend))
         .with_cleanup(move || delete_everywhere(urls, prefix)))
 }
 
@@ -71,8 +76,15 @@ async fn delete_prefixed(url: &str, prefix: &str) -> redis::RedisResult<()> {
     Ok(())
 }
 
-/// Plants values behind the engine's back.
+/// Plants values behind the engine's back, and sees whether Redis still holds one.
 struct RawRedis(RedisBackend);
+
+#[async_trait]
+impl Probe for RawRedis {
+    async fn holds(&self, key: &SessionKey) -> Result<bool> {
+        self.0.holds(key).await
+    }
+}
 
 #[async_trait]
 impl RawAccess for RawRedis {
