@@ -8,8 +8,8 @@ use session_core::Capabilities;
 /// A guarantee some cases need. An engine that lacks one says so twice: in
 /// [`Backend::capabilities`](session_core::Backend::capabilities) (what the middleware reads)
 /// and in its factory, with [`Fixture::lacks`](crate::Fixture::lacks) and the reason (what the
-/// suite reads). The two must agree, or every case that looks at it fails; a capability that is
-/// claimed is checked by the cases named in [`Capability::verified_by`].
+/// suite reads). The two must agree, or every case that looks at it fails; what is claimed is
+/// checked (see the crate docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Capability {
@@ -75,18 +75,6 @@ impl Capability {
             Self::FaultHook => {
                 "store failures are not injected: the failure-order cases do not run"
             }
-        }
-    }
-
-    /// The cases that check a claim of this capability (beyond the cases that need it).
-    pub const fn verified_by(self) -> &'static [&'static str] {
-        match self {
-            Self::CountedSweep => &["clear_expired_removes_only_expired"],
-            Self::ConditionalSave => &["racing_saves_exactly_one_wins"],
-            Self::StoresBytes => &["corrupt_data_loads_as_none"],
-            Self::KeepsCreatedAt => &["save_keeps_created_at"],
-            Self::ServerSide => &["create_then_load_round_trips"],
-            Self::FaultHook => &["failed_store_calls_are_backend_errors"],
         }
     }
 

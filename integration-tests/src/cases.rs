@@ -72,6 +72,13 @@ pub(crate) fn data(value: Value) -> Data {
     }
 }
 
+/// A fresh random key, queued nowhere.
+pub(crate) fn fresh_key() -> SessionKey {
+    session_core::KeyGenerator::random()
+        .generate()
+        .must("a key")
+}
+
 /// A key in Django's syntax from a literal.
 pub(crate) fn key(text: &str) -> SessionKey {
     SessionKey::from_cookie(text).must("a literal test key")

@@ -37,6 +37,7 @@ pub struct Fixture {
     pub probe: Option<Arc<dyn Probe>>,
     lacks: BTreeMap<Capability, String>,
     skipped: Arc<Mutex<Vec<Capability>>>,
+    relaxed: Arc<Mutex<Vec<Capability>>>,
     cleanup: Arc<Mutex<Vec<Cleanup>>>,
 }
 
@@ -49,6 +50,7 @@ impl Fixture {
             probe: None,
             lacks: BTreeMap::new(),
             skipped: Arc::default(),
+            relaxed: Arc::default(),
             cleanup: Arc::default(),
         }
     }
@@ -167,12 +169,28 @@ impl Fixture {
         has
     }
 
-    /// The capabilities this fixture's case skipped for.
-    pub(crate) fn skips(&self) -> Vec<Capability> {
-        self.skipped
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// True when the engine lacks `capability` (declared), so the case checks less: recorded
+    /// for the summary as a relaxed case, not a skip.
+    ///
+    /// # Panics
+    /// As [`Fixture::has`].
+    pub fn relaxes(&self, capability: Capability) -> bool {
+        let lacks = !self.has(capability);
+        if lacks {
+            self.relaxed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(capability);
+        }
+        lacks
+    }
+
+    /// The capabilities this fixture's case skipped for, and those it checked less for.
+    pub(crate) fn skips_and_relaxations(&self) -> (Vec<Capability>, Vec<Capability>) {
+        let get = |list: &Mutex<Vec<Capability>>| {
+            list.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        };
+        (get(&self.skipped), get(&self.relaxed))
     }
 }
 

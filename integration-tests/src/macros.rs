@@ -7,18 +7,16 @@
 /// `session-conformance` as a (dev-)dependency under that name; no tokio dependency of your own.
 ///
 /// ```
-/// use session_cache::MokaBackend;
-/// use session_conformance::{Fixture, TestContext, Unavailable};
+/// use session_conformance::{Fixture, ReferenceBackend, TestContext, Unavailable};
 ///
-/// async fn moka(ctx: TestContext) -> Result<Fixture, Unavailable> {
-///     Ok(Fixture::new(
-///         MokaBackend::builder()
-///             .context(ctx.context())
-///             .build(),
-///     ))
+/// async fn reference(ctx: TestContext) -> Result<Fixture, Unavailable> {
+///     let backend = ReferenceBackend::new(ctx.context());
+///     Ok(Fixture::new(backend.clone())
+///         .with_raw(backend.clone())
+///         .with_probe(backend))
 /// }
 ///
-/// session_conformance::conformance_tests!(moka);
+/// session_conformance::conformance_tests!(reference);
 /// # fn main() {}
 /// ```
 #[macro_export]

@@ -1,4 +1,4 @@
-//! A complete engine written from scratch, ~150 lines: a map of encoded records behind a
+//! A complete engine written from scratch, about 200 lines: a map of encoded records behind a
 //! mutex, standing in for a real store. Each method is one [`ReferenceBackend::transaction`]
 //! (one round trip, atomic), so every rule of the contract is visible in one place. It passes
 //! the whole suite, and the suite's self-test breaks copies of it one rule at a time.
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use session_core::codec::{Beside, Expected, RecordCodec, Stamp, load_live};
 use session_core::{
-    Backend, Capabilities, Context, Error, JsonCodec, Record, Result, SessionKey, Stored,
+    Backend, Capabilities, Context, Error, JsonCodec, Record, Result, SessionKey, Stored, Version,
     async_trait,
 };
 use time::OffsetDateTime;
@@ -92,17 +92,13 @@ impl ReferenceBackend {
         }
     }
 
-    /// `record` encoded at version `version`.
+    /// `record` encoded at version `version`: the bytes, and the version they hold.
     ///
     /// # Errors
     /// [`Error::Codec`] when it cannot be encoded.
-    pub fn encode(&self, record: &Record, version: u64) -> Result<(Vec<u8>, Stored)> {
+    pub fn encode(&self, record: &Record, version: u64) -> Result<(Vec<u8>, Version)> {
         let encoded = JsonCodec.encode(record, version, self.ctx.now())?;
-        let stored = Stored {
-            key: placeholder_key(),
-            version: encoded.version,
-        };
-        Ok((encoded.bytes, stored))
+        Ok((encoded.bytes, encoded.version))
     }
 
     /// Draws keys until one is free and stores `record` under it, in the transaction that
@@ -112,7 +108,7 @@ impl ReferenceBackend {
         record: &Record,
         mut before: impl FnMut(&mut Entries) -> Result<()>,
     ) -> Result<Stored> {
-        let (bytes, mut stored) = self.encode(record, 1)?;
+        let (bytes, version) = self.encode(record, 1)?;
         let key = self
             .ctx
             .create_with(|key| {
@@ -129,14 +125,8 @@ impl ReferenceBackend {
                 async move { result }
             })
             .await?;
-        stored.key = key;
-        Ok(stored)
+        Ok(Stored { key, version })
     }
-}
-
-/// A key `Stored` holds until the real one is known.
-fn placeholder_key() -> SessionKey {
-    SessionKey::from_cookie("placeholder").unwrap_or_else(|| unreachable!("a valid literal key"))
 }
 
 #[async_trait]
@@ -158,7 +148,7 @@ impl Backend for ReferenceBackend {
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
         let text = key.django_syntax()?;
         let expected = Self::expected(&record)?;
-        let (bytes, mut stored) =
+        let (bytes, version) =
             self.encode(&record, expected.checked_add(1).ok_or(Error::Conflict)?)?;
         self.transaction(|entries| {
             let stamp = Self::live(entries, text, self.ctx.now()).ok_or(Error::Gone)?;
@@ -168,8 +158,10 @@ impl Backend for ReferenceBackend {
             entries.insert(text.to_owned(), bytes);
             Ok(())
         })?;
-        stored.key = key.clone();
-        Ok(stored)
+        Ok(Stored {
+            key: key.clone(),
+            version,
+        })
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
@@ -216,7 +208,8 @@ impl Backend for ReferenceBackend {
         let now = self.ctx.now();
         self.transaction(|entries| {
             let before = entries.len();
-            entries.retain(|_, bytes| Self::stamp(bytes).is_none_or(|s| now < s.expires_at));
+            // Undecodable entries go too: they can never load (and keep no deadline of theirs).
+            entries.retain(|_, bytes| Self::stamp(bytes).is_some_and(|s| now < s.expires_at));
             Ok(u64::try_from(before - entries.len()).unwrap_or(u64::MAX))
         })
     }
@@ -226,6 +219,8 @@ impl Backend for ReferenceBackend {
     }
 }
 
+/// The bytes are kept as given, with no deadline beside them: a corrupt entry lives until the
+/// next `clear_expired`.
 #[async_trait]
 impl RawAccess for ReferenceBackend {
     async fn write_raw(&self, key: &SessionKey, bytes: &[u8], _: OffsetDateTime) -> Result<()> {

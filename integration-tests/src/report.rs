@@ -29,13 +29,17 @@ struct State {
     passed: usize,
     failed: Vec<&'static str>,
     by_capability: BTreeMap<Capability, Vec<&'static str>>,
+    relaxed: BTreeMap<Capability, Vec<&'static str>>,
     by_service: Vec<(&'static str, String)>,
     lacks: BTreeMap<Capability, String>,
 }
 
 /// How one case ended.
 enum Outcome {
-    Passed { skipped: Vec<Capability> },
+    Passed {
+        skipped: Vec<Capability>,
+        relaxed: Vec<Capability>,
+    },
     Failed,
     NoService(String),
 }
@@ -51,6 +55,7 @@ impl Tally {
                 passed: 0,
                 failed: Vec::new(),
                 by_capability: BTreeMap::new(),
+                relaxed: BTreeMap::new(),
                 by_service: Vec::new(),
                 lacks: BTreeMap::new(),
             }),
@@ -79,14 +84,14 @@ impl Tally {
         let ctx = TestContext::new(case_name);
         match factory(ctx.clone()).await {
             Ok(fixture) => {
-                self.lock().lacks.clone_from(fixture.lacked());
+                self.lock().lacks.extend(fixture.lacked().clone());
                 case(ctx, fixture.clone()).await;
-                let skipped = fixture.skips();
+                let (skipped, relaxed) = fixture.skips_and_relaxations();
                 for capability in &skipped {
                     crate::services::skip_capability(case_name, capability.name());
                 }
                 fixture.cleanup().await;
-                running.outcome = Some(Outcome::Passed { skipped });
+                running.outcome = Some(Outcome::Passed { skipped, relaxed });
             }
             Err(unavailable) => {
                 crate::services::skip_or_fail(case_name, &unavailable);
@@ -104,8 +109,13 @@ impl Tally {
             let mut state = self.lock();
             state.finished += 1;
             match outcome {
-                Outcome::Passed { skipped } if skipped.is_empty() => state.passed += 1,
-                Outcome::Passed { skipped } => {
+                Outcome::Passed { skipped, relaxed } => {
+                    for capability in relaxed {
+                        state.relaxed.entry(capability).or_default().push(case);
+                    }
+                    if skipped.is_empty() {
+                        state.passed += 1;
+                    }
                     for capability in skipped {
                         state
                             .by_capability
@@ -127,10 +137,11 @@ impl Tally {
     fn summary(&self, state: &State) -> String {
         let skipped_capability: usize = state.by_capability.values().map(Vec::len).sum();
         let mut text = format!(
-            "\nconformance summary for {}: {} cases, {} passed, {} failed, {} skipped by \
-             capability, {} skipped by service\n",
+            "\nconformance summary for {}: {} cases, {} run, {} passed, {} failed, {} skipped \
+             by capability, {} skipped by service\n",
             self.engine,
             self.cases,
+            state.passed + state.failed.len(),
             state.passed,
             state.failed.len(),
             skipped_capability,
@@ -140,10 +151,19 @@ impl Tally {
             let _ = writeln!(text, "  FAILED: {}", state.failed.join(", "));
         }
         for (capability, why) in &state.lacks {
-            let cases = state.by_capability.get(capability).map_or_else(
-                || "no case skipped".to_owned(),
-                |cases| format!("skipped {}", cases.join(", ")),
-            );
+            let listed = |cases: Option<&Vec<&str>>, what: &str| {
+                cases.map(|cases| format!("; {what} {}", cases.join(", ")))
+            };
+            let mut cases: String = [
+                listed(state.by_capability.get(capability), "skipped"),
+                listed(state.relaxed.get(capability), "checked less in"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if cases.is_empty() {
+                cases.push_str("; no case skipped");
+            }
             let loud = if *capability == Capability::ConditionalSave {
                 "  !!!!"
             } else {
@@ -151,7 +171,7 @@ impl Tally {
             };
             let _ = writeln!(
                 text,
-                "{loud} lacks {capability} ({why}): {}; {cases}",
+                "{loud} lacks {capability} ({why}): {}{cases}",
                 capability.consequence()
             );
         }

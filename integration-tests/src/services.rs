@@ -8,7 +8,8 @@
 //! | `SESSIONS_TEST_REDIS_CLUSTER_URLS` | `redis://127.0.0.1:7101,redis://127.0.0.1:7102,redis://127.0.0.1:7103` (the cluster `scripts/test` starts) |
 //! | `SESSIONS_DJANGO_PYTHON` | `target/django-venv/bin/python` (the virtualenv `scripts/test` makes, with Django 5.2) |
 //! | `SESSIONS_REQUIRE_SERVICES` | unset: an unreachable service skips; `1`: it fails |
-//! | `SESSIONS_SKIP_LOG` | unset; a file that each `SKIP(service)` line is appended to, so a run's summary can list them (libtest captures stderr; `scripts/test` prints the file) |
+//! | `SESSIONS_SKIP_LOG` | unset; a file that each `SKIP(service)` line is appended to, by the conformance cases and the other service tests alike (`scripts/test` counts and prints them) |
+//! | `SESSIONS_CONFORMANCE_SUMMARY` | unset; a file each engine's conformance summary is appended to (`scripts/test` prints it) |
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -117,6 +117,8 @@ pub(crate) fn tombstone(now: OffsetDateTime) -> Record {
 /// - A conflict drops the cached copy, so the merge that follows re-reads the store, never the
 ///   cache; `Gone` and `delete` leave a tombstone, so a read still in flight cannot put a
 ///   logged-out session back.
+/// - A key outside Django's syntax goes straight to the store, which refuses it: no cache
+///   holds such a key.
 /// - A cache failure is logged and not fatal (as Django): the store decides. When the failed
 ///   call was the one that should have replaced or dropped a cached copy after the store
 ///   changed, the key is remembered: its loads bypass the cache and retry the invalidation
@@ -238,6 +240,9 @@ impl<C: SessionCache, S: Backend> CachedBackend<C, S> {
 #[async_trait]
 impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        if !key.is_django_syntax() {
+            return self.store.load(key).await; // the store answers for keys no cache holds
+        }
         if !self.cache_trusted(key).await {
             return self.store.load(key).await; // and nothing cached while the cache is unsure
         }
@@ -268,6 +273,9 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     }
 
     async fn save(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {
+        if !key.is_django_syntax() {
+            return self.store.save(key, record).await;
+        }
         let fingerprint = record
             .version
             .as_token()
@@ -285,12 +293,12 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
             }
             Err(err) => {
                 match err {
-                    // The cached copy is stale: the merge must re-read the store.
-                    Error::Conflict => {
+                    Error::Gone => self.cache_forget(key).await,
+                    // A conflict: the merge must re-read the store. Another failure: the store
+                    // may have written before it failed, so the cached copy is not to be trusted.
+                    _ => {
                         self.cache_invalidate(key).await;
                     }
-                    Error::Gone => self.cache_forget(key).await,
-                    _ => {}
                 }
                 Err(err)
             }
@@ -298,6 +306,9 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
+        if !key.is_django_syntax() {
+            return self.store.touch(key, expires_at).await;
+        }
         let touched = self.store.touch(key, expires_at).await;
         match &touched {
             Ok(_) => match self.cache.get(key).await {
@@ -317,25 +328,45 @@ impl<C: SessionCache, S: Backend> Backend for CachedBackend<C, S> {
                 }
             },
             Err(Error::Gone) => self.cache_forget(key).await,
-            Err(_) => {}
+            Err(_) => {
+                self.cache_invalidate(key).await;
+            }
         }
         touched
     }
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
-        let stored = self.store.cycle(old, record.clone()).await?;
+        if !old.is_django_syntax() {
+            return self.store.cycle(old, record).await;
+        }
+        let stored = match self.store.cycle(old, record.clone()).await {
+            Ok(stored) => stored,
+            Err(err) => {
+                // Gone, or a failure after which the old key may be dead: read the store next.
+                self.cache_invalidate(old).await;
+                return Err(err);
+            }
+        };
         self.cache_forget(old).await;
         self.cache_put(&stored.key, &record, &stored.version).await;
         Ok(stored)
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
-        let deleted = self.store.delete(key).await?;
+        if !key.is_django_syntax() {
+            return self.store.delete(key).await;
+        }
+        // Whether or not the store's delete went through before it failed, the cached copy
+        // goes: a logout must not survive in the cache.
+        let deleted = self.store.delete(key).await;
         self.cache_forget(key).await;
-        Ok(deleted)
+        deleted
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        if !key.is_django_syntax() {
+            return self.store.exists(key).await;
+        }
         if self.cache_trusted(key).await
             && let Ok(Some(_)) = self.cache.get(key).await
         {

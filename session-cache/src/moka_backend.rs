@@ -193,6 +193,7 @@ impl MokaBackend {
         slot: Option<Arc<Slot>>,
         change: impl FnOnce(&mut Record) -> Result<T>,
     ) -> Result<T> {
+        key.django_syntax()?; // nothing can be stored under another key
         // One store call for the lookup, the change and the write-back: one step under the lock.
         self.store_call()?;
         // A slot moka dropped has no record (see the eviction listener): Gone, as by lookup.
@@ -225,6 +226,9 @@ impl MokaBackend {
 #[async_trait]
 impl Backend for MokaBackend {
     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> {
+        if !key.is_django_syntax() {
+            return Ok(None); // nothing can be stored under it
+        }
         let now = self.now();
         self.store_call()?;
         let Some(slot) = self.slot(key) else {
@@ -305,6 +309,9 @@ impl Backend for MokaBackend {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
+        if !key.is_django_syntax() {
+            return Ok(false);
+        }
         self.store_call()?;
         let mut held = false;
         let removed = self.cache.entry(key.clone()).and_compute_with(|entry| {
@@ -319,6 +326,9 @@ impl Backend for MokaBackend {
     }
 
     async fn exists(&self, key: &SessionKey) -> Result<bool> {
+        if !key.is_django_syntax() {
+            return Ok(false);
+        }
         let now = self.now();
         self.store_call()?;
         Ok(self.slot(key).is_some_and(|slot| {

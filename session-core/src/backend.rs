@@ -105,9 +105,10 @@ pub trait Backend: Send + Sync + Debug {
     ///   login raced twenty times leaves one session, not twenty.
     /// - `[cycle-failure]` A failure at any point (the key generator, the store) is returned
     ///   and leaves the user logged in under `old`, with its data.
-    /// - The default checks that `old` is live, creates, then deletes `old`, and removes what it
-    ///   created when that delete finds nothing or fails; engines with transactions do it in
-    ///   one.
+    ///
+    /// The default checks that `old` is live, creates, then deletes `old`, and removes what it
+    /// created when that delete finds nothing or fails (best effort: a store that is down keeps
+    /// the new record until it expires); engines with transactions do it in one.
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         if !self.exists(old).await? {
             return Err(Error::Gone);

@@ -21,7 +21,10 @@ use crate::{Error, Result};
 /// assert!(matches!(context.store_call("memory"), Err(Error::Backend { backend: "memory", .. })));
 /// faults.heal();
 /// assert!(context.store_call("memory").is_ok());
-/// assert_eq!(faults.calls(), 3);
+/// faults.fail_call(0); // one call fails, the next succeeds
+/// assert!(context.store_call("memory").is_err());
+/// assert!(context.store_call("memory").is_ok());
+/// assert_eq!(faults.calls(), 5);
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Faults {
@@ -34,6 +37,8 @@ struct FaultState {
     calls: AtomicU64,
     /// The first call (by `calls`) that fails; `u64::MAX` for none.
     fail_from: AtomicU64,
+    /// The first call after `fail_from` that succeeds again; `u64::MAX` for none.
+    fail_until: AtomicU64,
 }
 
 impl Default for FaultState {
@@ -41,6 +46,7 @@ impl Default for FaultState {
         Self {
             calls: AtomicU64::new(0),
             fail_from: AtomicU64::new(u64::MAX),
+            fail_until: AtomicU64::new(u64::MAX),
         }
     }
 }
@@ -51,12 +57,24 @@ impl Faults {
         Self::default()
     }
 
-    /// The next `ok` store calls succeed; every later one fails, until [`Faults::heal`].
+    /// The next `ok` store calls succeed; every later one fails, until [`Faults::heal`]: an
+    /// outage.
     pub fn fail_after(&self, ok: u64) {
-        let now = self.state.calls.load(Ordering::SeqCst);
+        self.plan(ok, u64::MAX);
+    }
+
+    /// The next `ok` store calls succeed, the one after fails, and the rest succeed: a blip.
+    pub fn fail_call(&self, ok: u64) {
+        self.plan(ok, 1);
+    }
+
+    fn plan(&self, ok: u64, failing: u64) {
+        let from = self.state.calls.load(Ordering::SeqCst).saturating_add(ok);
+        self.state.fail_from.store(u64::MAX, Ordering::SeqCst);
         self.state
-            .fail_from
-            .store(now.saturating_add(ok), Ordering::SeqCst);
+            .fail_until
+            .store(from.saturating_add(failing), Ordering::SeqCst);
+        self.state.fail_from.store(from, Ordering::SeqCst);
     }
 
     /// Store calls succeed again.
@@ -75,7 +93,9 @@ impl Faults {
     /// [`Error::Backend`] with an [`InjectedFault`] as source, when the plan says this call fails.
     pub fn check(&self, engine: &'static str) -> Result<()> {
         let call = self.state.calls.fetch_add(1, Ordering::SeqCst);
-        if call >= self.state.fail_from.load(Ordering::SeqCst) {
+        let failing = self.state.fail_from.load(Ordering::SeqCst)
+            ..self.state.fail_until.load(Ordering::SeqCst);
+        if failing.contains(&call) {
             Err(Error::backend(engine, InjectedFault { call }))
         } else {
             Ok(())

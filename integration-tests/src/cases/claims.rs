@@ -16,11 +16,22 @@ use crate::{Capability, Fixture, TestContext};
 const NATIVE_EXPIRY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The backend's capabilities and the factory's declarations agree, and each claim comes with
-/// the hook that lets the suite check it.
+/// the hook that lets the suite check it; an engine declared without the fault hook really
+/// never asks for it.
 #[allow(clippy::panic)]
-pub async fn capabilities_are_declared(_ctx: TestContext, fixture: Fixture) {
+pub async fn capabilities_are_declared(ctx: TestContext, fixture: Fixture) {
     let disagreements = fixture.undeclared();
     assert!(disagreements.is_empty(), "{}", disagreements.join("; "));
+    if !fixture.has(Capability::FaultHook) {
+        let stored = seed(&ctx, &fixture, json!({"a": 1})).await;
+        load(&fixture, &stored.key).await;
+        assert_eq!(
+            ctx.faults.calls(),
+            0,
+            "the factory declares fault_hook lacking, but the engine calls Context::store_call: \
+             drop the declaration so the failure cases run"
+        );
+    }
     if fixture.has(Capability::StoresBytes) && fixture.raw.is_none() {
         panic!(
             "the engine stores bytes but its fixture gives no RawAccess (Fixture::with_raw): \
@@ -37,10 +48,10 @@ pub async fn capabilities_are_declared(_ctx: TestContext, fixture: Fixture) {
 }
 
 /// Expired records really leave the store: through `clear_expired` on engines that sweep,
-/// and on their own (within ten seconds) on engines that rely on native expiry.
+/// and on their own (within ten seconds) on engines that rely on native expiry, whether the
+/// record was created, saved, touched or cycled last (each must carry its deadline along).
 pub async fn expired_records_are_freed(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ServerSide);
-    let stored = seed_with(&ctx, &fixture, json!({"a": 1}), Expiry::Seconds(1)).await;
     let Some(probe) = fixture.probe.clone() else {
         // Engines that sweep are checked by the counts of `clear_expired_removes_only_expired`.
         assert!(
@@ -49,27 +60,59 @@ pub async fn expired_records_are_freed(ctx: TestContext, fixture: Fixture) {
         );
         return;
     };
-    assert!(
-        probe.holds(&stored.key).await.must("probe"),
-        "the probe does not see a record just created"
-    );
+    let short = Expiry::Seconds(1);
+    let created = seed_with(&ctx, &fixture, json!({"via": "create"}), short)
+        .await
+        .key;
+    let saved = {
+        let key = seed_with(&ctx, &fixture, json!({"via": "save"}), short)
+            .await
+            .key;
+        let record = load(&fixture, &key).await;
+        fixture.backend.save(&key, record).await.must("save").key
+    };
+    let touched = {
+        let key = seed_with(&ctx, &fixture, json!({"via": "touch"}), short)
+            .await
+            .key;
+        let later = ctx.now() + Duration::seconds(1);
+        fixture.backend.touch(&key, later).await.must("touch")
+    };
+    let cycled = {
+        let key = seed_with(&ctx, &fixture, json!({"via": "cycle"}), short)
+            .await
+            .key;
+        let record = load(&fixture, &key).await;
+        fixture.backend.cycle(&key, record).await.must("cycle").key
+    };
+    let keys = [created, saved, touched, cycled];
+    for key in &keys {
+        assert!(
+            probe.holds(key).await.must("probe"),
+            "the probe does not see a record just written"
+        );
+    }
     ctx.clock.advance(Duration::seconds(2));
     if fixture.has(Capability::CountedSweep) {
         fixture.backend.clear_expired().await.must("clear_expired");
-        assert!(
-            !probe.holds(&stored.key).await.must("probe"),
-            "clear_expired left an expired record in the store"
-        );
+        for key in &keys {
+            assert!(
+                !probe.holds(key).await.must("probe"),
+                "clear_expired left an expired record in the store"
+            );
+        }
         return;
     }
     let started = Instant::now();
-    while probe.holds(&stored.key).await.must("probe") {
-        assert!(
-            started.elapsed() < NATIVE_EXPIRY_WAIT,
-            "the engine claims native expiry, but its store still holds a record \
-             {NATIVE_EXPIRY_WAIT:?} after its deadline"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    for (key, via) in keys.iter().zip(["create", "save", "touch", "cycle"]) {
+        while probe.holds(key).await.must("probe") {
+            assert!(
+                started.elapsed() < NATIVE_EXPIRY_WAIT,
+                "the engine claims native expiry, but its store still holds a record last \
+                 written by {via} {NATIVE_EXPIRY_WAIT:?} after its deadline"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 

@@ -5,17 +5,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::json;
-use session_core::{Error, Expiry, KeyGenerator, SessionKey};
+use session_core::{Error, Expiry};
 use time::Duration;
 use tokio::sync::Barrier;
 
 use super::{Must, data, is_gone, load, require, seed, seed_with, spawn_at};
 use crate::{CREATE_ATTEMPTS, Fixture, TestContext};
-
-/// A fresh random key (not queued).
-fn fresh() -> SessionKey {
-    KeyGenerator::random().generate().must("a key")
-}
 
 /// An expired record the store has not cleared still takes its key: neither `create` nor
 /// `cycle` overwrites it.
@@ -52,7 +47,7 @@ pub async fn concurrent_creates_forced_onto_one_key(ctx: TestContext, fixture: F
     require!(fixture, ServerSide);
     const WRITERS: usize = 16;
     for round in 0..4 {
-        let shared = fresh();
+        let shared = super::fresh_key();
         for _ in 0..WRITERS {
             ctx.keys.push(shared.clone());
         }
@@ -95,7 +90,7 @@ pub async fn concurrent_creates_forced_onto_one_key(ctx: TestContext, fixture: F
 pub async fn create_tries_the_attempt_limit_then_gives_up(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ServerSide);
     let taken = seed(&ctx, &fixture, json!({"n": "taken"})).await;
-    let free = fresh();
+    let free = super::fresh_key();
     for _ in 1..CREATE_ATTEMPTS {
         ctx.keys.push(taken.key.clone());
     }
@@ -106,7 +101,7 @@ pub async fn create_tries_the_attempt_limit_then_gives_up(ctx: TestContext, fixt
         "the last allowed draw was free and must be used"
     );
 
-    let unused = fresh();
+    let unused = super::fresh_key();
     for _ in 0..CREATE_ATTEMPTS {
         ctx.keys.push(taken.key.clone());
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use session_core::{Error, KeyGenerator, SessionKey};
+use session_core::{Error, SessionKey};
 
 use super::{Must, is_gone, load, require, seed};
 use crate::{Fixture, TestContext};
@@ -38,7 +38,7 @@ pub async fn cycle_of_a_dead_key_is_gone_and_leaves_nothing(ctx: TestContext, fi
     let stored = seed(&ctx, &fixture, json!({"cart": ["apple"]})).await;
     let record = load(&fixture, &stored.key).await;
     fixture.backend.delete(&stored.key).await.must("delete");
-    let fresh = KeyGenerator::random().generate().must("a key");
+    let fresh = super::fresh_key();
     ctx.keys.push(fresh.clone());
     let cycled = fixture.backend.cycle(&stored.key, record).await;
     assert!(
@@ -58,17 +58,16 @@ pub async fn concurrent_cycles_of_one_key_leave_one_session(ctx: TestContext, fi
     require!(fixture, ServerSide);
     let stored = seed(&ctx, &fixture, json!({"user": "alice"})).await;
     let record = load(&fixture, &stored.key).await;
-    let fresh: Vec<SessionKey> = (0..20)
-        .map(|_| KeyGenerator::random().generate().must("a key"))
-        .collect();
+    let fresh: Vec<SessionKey> = (0..20).map(|_| super::fresh_key()).collect();
     for key in &fresh {
         ctx.keys.push(key.clone());
     }
+    let barrier = Arc::new(tokio::sync::Barrier::new(20));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let backend = Arc::clone(&fixture.backend);
             let (old, record) = (stored.key.clone(), record.clone());
-            tokio::spawn(async move { backend.cycle(&old, record).await })
+            super::spawn_at(&barrier, async move { backend.cycle(&old, record).await })
         })
         .collect();
     let mut winners = Vec::new();

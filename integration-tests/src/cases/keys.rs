@@ -2,14 +2,15 @@
 //! client, or drawn by a misconfigured generator, they are refused before storage is touched.
 
 use serde_json::json;
-use session_core::{Error, Expiry, KeyGenerator, SessionKey};
+use session_core::{Error, Expiry, SessionKey};
 use time::Duration;
 
 use super::{Must, data, is_gone, load, require, seed};
 use crate::{Fixture, TestContext};
 
 /// Keys outside the engine's syntax are refused or unknown, never a panic, a store error or a
-/// write: path tricks, separators, control characters, over-long keys.
+/// write, and (on engines with the fault hook) refused before any store call: path tricks,
+/// separators, dots, upper case, over-long keys.
 pub async fn hostile_keys_are_refused_safely(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ServerSide);
     let long = "a".repeat(4000);
@@ -17,51 +18,57 @@ pub async fn hostile_keys_are_refused_safely(ctx: TestContext, fixture: Fixture)
         "../../../../etc/passwd",
         "..%2f..%2fetc%2fpasswd",
         "a/b/c/d/e/f",
-        "abc\\def\\ghi",
+        "abc.def.ghi.jkl",
         "UPPERCASEKEY1234",
         "sessionid_out_tmp1234",
         long.as_str(),
     ];
-    for text in hostile {
-        let Some(key) = SessionKey::from_cookie(text) else {
-            continue;
-        };
-        match fixture.backend.load(&key).await {
+    let keys: Vec<SessionKey> = hostile
+        .iter()
+        .map(|text| SessionKey::from_cookie(text).must("a cookie-safe hostile key"))
+        .collect();
+    let calls = ctx.faults.calls();
+    for (text, key) in hostile.iter().zip(&keys) {
+        match fixture.backend.load(key).await {
             Ok(None) | Err(Error::InvalidKey { .. }) => {}
             other => panic!("load({text:.20}…): {other:?}"),
         }
-        match fixture.backend.exists(&key).await {
+        match fixture.backend.exists(key).await {
             Ok(false) | Err(Error::InvalidKey { .. }) => {}
             other => panic!("exists({text:.20}…): {other:?}"),
         }
         let record = ctx.record(data(json!({"x": 1})), Expiry::Default);
-        match fixture.backend.save(&key, record).await {
+        match fixture.backend.save(key, record).await {
             Err(Error::Gone | Error::InvalidKey { .. }) => {}
             other => panic!("save({text:.20}…): {other:?}"),
         }
-        match fixture.backend.delete(&key).await {
+        match fixture.backend.delete(key).await {
             Ok(_) | Err(Error::InvalidKey { .. }) => {}
             other => panic!("delete({text:.20}…): {other:?}"),
         }
         match fixture
             .backend
-            .touch(&key, ctx.now() + Duration::hours(1))
+            .touch(key, ctx.now() + Duration::hours(1))
             .await
         {
             Err(Error::Gone | Error::InvalidKey { .. }) => {}
             other => panic!("touch({text:.20}…): {other:?}"),
         }
     }
+    let after = ctx.faults.calls();
+    assert_eq!(
+        after,
+        calls,
+        "{} store calls were made for keys outside the syntax: refuse them first",
+        after - calls
+    );
     // A cycle of a hostile key is refused before anything is stored.
     let bystander = seed(&ctx, &fixture, json!({"by": "stander"})).await;
     let record = load(&fixture, &bystander.key).await;
-    let fresh = KeyGenerator::random().generate().must("a key");
+    let fresh = super::fresh_key();
     ctx.keys.push(fresh.clone());
-    for text in hostile {
-        let Some(key) = SessionKey::from_cookie(text) else {
-            continue;
-        };
-        match fixture.backend.cycle(&key, record.clone()).await {
+    for (text, key) in hostile.iter().zip(&keys) {
+        match fixture.backend.cycle(key, record.clone()).await {
             Err(Error::Gone | Error::InvalidKey { .. }) => {}
             other => panic!("cycle({text:.20}…): {other:?}"),
         }

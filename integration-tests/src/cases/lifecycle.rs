@@ -2,7 +2,7 @@
 //! adopted, and no resurrection (reference §1.4, §10.1).
 
 use serde_json::json;
-use session_core::{Error, KeyGenerator, Session, SessionStore};
+use session_core::{Error, Session, SessionStore};
 
 use super::{Must, is_gone, require};
 use crate::{Fixture, TestContext};
@@ -111,7 +111,7 @@ pub async fn save_keeps_the_data_readable(ctx: TestContext, fixture: Fixture) {
 pub async fn unknown_key_saves_under_a_new_key(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ServerSide);
     let store = ctx.store(&fixture);
-    let forged = KeyGenerator::random().generate().must("a key");
+    let forged = super::fresh_key();
     let session = store.session(Some(forged.as_str()));
     assert_eq!(session.get::<String>("cat").await.must("get"), None);
     session.insert("cat", "cute").await.must("insert");
@@ -126,7 +126,7 @@ pub async fn unknown_key_saves_under_a_new_key(ctx: TestContext, fixture: Fixtur
 /// stores nothing.
 pub async fn load_of_unknown_key_creates_nothing(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ServerSide);
-    let forged = KeyGenerator::random().generate().must("a key");
+    let forged = super::fresh_key();
     let session = ctx.store(&fixture).session(Some(forged.as_str()));
     assert!(session.items().await.must("items").is_empty());
     assert_eq!(session.key(), None);

@@ -2,7 +2,7 @@
 //! survive: corrupt bytes.
 
 use serde_json::{Value, json};
-use session_core::{Expiry, KeyGenerator};
+use session_core::Expiry;
 
 use super::{Must, is_gone, load, require, seed};
 use crate::{Fixture, TestContext};
@@ -106,7 +106,7 @@ pub async fn corrupt_data_loads_as_none(ctx: TestContext, fixture: Fixture) {
         b"bad:encoded:value",
     ];
     for bytes in cases {
-        let key = KeyGenerator::random().generate().must("a key");
+        let key = super::fresh_key();
         raw.write_raw(&key, bytes, expires_at)
             .await
             .must("plant corrupt bytes");

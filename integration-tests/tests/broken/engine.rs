@@ -1,7 +1,7 @@
 //! The reference engine with one flaw: each method delegates to it, unless the flaw is in that
 //! method, where it is written again from the reference's parts with the one rule broken.
 
-use session_conformance::ReferenceBackend;
+use session_conformance::{Entries, ReferenceBackend};
 use session_core::codec::{Beside, RecordCodec};
 use session_core::{
     Backend, Capabilities, Error, JsonCodec, Record, Result, SessionKey, Stored, async_trait,
@@ -24,14 +24,26 @@ impl Flawed {
 
     /// Stores `record` under `key` as new, whatever is there.
     fn put(&self, key: &str, record: &Record, version: u64) -> Result<Stored> {
-        let (bytes, mut stored) = self.inner.encode(record, version)?;
+        let (bytes, version) = self.inner.encode(record, version)?;
         self.inner
             .transaction(|entries| Ok(entries.insert(key.to_owned(), bytes)))?;
-        stored.key = SessionKey::from_cookie(key).ok_or(Error::InvalidKey { reason: "bad" })?;
-        Ok(stored)
+        let key = SessionKey::from_cookie(key).ok_or(Error::InvalidKey { reason: "bad" })?;
+        Ok(Stored { key, version })
     }
 
-    /// A flawed `create`: draws keys by its own loop.
+    /// Whether `create` must draw again for `text`, by the flaw's rule.
+    fn taken(&self, entries: &Entries, text: &str) -> bool {
+        match self.flaw {
+            Flaw::CreateOverwritesTakenKey => false,
+            Flaw::CreateOverwritesExpired => {
+                ReferenceBackend::live(entries, text, self.now()).is_some()
+            }
+            _ => entries.contains_key(text),
+        }
+    }
+
+    /// A flawed `create`: draws keys by its own loop; the check and the insert are one
+    /// transaction, except for `CreateChecksThenInserts`.
     async fn create_flawed(&self, record: Record) -> Result<Stored> {
         let keys = self.inner.context().keys().clone();
         let limit = match self.flaw {
@@ -50,21 +62,27 @@ impl Flawed {
             } else {
                 key.django_syntax()?
             };
-            let now = self.now();
-            let taken = self.inner.transaction(|entries| {
-                Ok(match self.flaw {
-                    Flaw::CreateOverwritesTakenKey => false,
-                    Flaw::CreateOverwritesExpired => {
-                        ReferenceBackend::live(entries, text, now).is_some()
-                    }
-                    _ => entries.contains_key(text),
-                })
-            })?;
-            if self.flaw == Flaw::CreateChecksThenInserts {
+            let (bytes, version) = self.inner.encode(&record, 1)?;
+            let mut stored = Stored {
+                key: key.clone(),
+                version,
+            };
+            let inserted = if self.flaw == Flaw::CreateChecksThenInserts {
+                let taken = self
+                    .inner
+                    .transaction(|entries| Ok(self.taken(entries, text)))?;
                 tokio::task::yield_now().await;
-            }
-            if !taken {
-                let mut stored = self.put(text, &record, 1)?;
+                !taken && self.put(text, &record, 1).is_ok()
+            } else {
+                self.inner.transaction(|entries| {
+                    let taken = self.taken(entries, text);
+                    if !taken {
+                        entries.insert(text.to_owned(), bytes);
+                    }
+                    Ok(!taken)
+                })?
+            };
+            if inserted {
                 if self.flaw == Flaw::CreateReturnsRecordVersion {
                     stored.version = record.version.clone();
                 }
@@ -74,40 +92,59 @@ impl Flawed {
         Err(Error::NoFreeKey { attempts: limit })
     }
 
-    /// A flawed `save`.
+    /// The check of a flawed `save`: what it finds wrong with the stored entry, by the flaw.
+    fn refuse(&self, entries: &Entries, text: &str, expected: u64) -> Option<Error> {
+        let stamp = match self.flaw {
+            Flaw::SaveRevivesExpired => entries.get(text).and_then(|b| ReferenceBackend::stamp(b)),
+            _ => ReferenceBackend::live(entries, text, self.now()),
+        };
+        match stamp {
+            None if self.flaw == Flaw::SaveUpserts => None,
+            None => Some(Error::Gone),
+            Some(_) if self.flaw == Flaw::SaveIgnoresVersion => None,
+            Some(stamp) if stamp.version.as_counter() != Some(expected) => Some(Error::Conflict),
+            Some(_) => None,
+        }
+    }
+
+    /// A flawed `save`: the check and the write are one transaction, except for
+    /// `SaveChecksThenWrites`.
     async fn save_flawed(&self, key: &SessionKey, mut record: Record) -> Result<Stored> {
         let text = key.django_syntax()?;
         let now = self.now();
         let expected = ReferenceBackend::expected(&record)?;
-        self.inner.transaction(|entries| {
-            let stamp = match self.flaw {
-                Flaw::SaveUpserts => return Ok(()),
-                Flaw::SaveRevivesExpired => {
-                    entries.get(text).and_then(|b| ReferenceBackend::stamp(b))
-                }
-                _ => ReferenceBackend::live(entries, text, now),
-            }
-            .ok_or(Error::Gone)?;
-            let versions_differ = stamp.version.as_counter() != Some(expected);
-            if versions_differ && self.flaw != Flaw::SaveIgnoresVersion {
-                return Err(Error::Conflict);
-            }
-            Ok(())
-        })?;
-        if self.flaw == Flaw::SaveChecksThenWrites {
-            tokio::task::yield_now().await;
-        }
         match self.flaw {
             Flaw::SaveExtendsDeadline => record.expires_at += Duration::minutes(1),
             Flaw::SaveResetsCreatedAt => record.created_at = now,
             _ => {}
         }
-        let version = if self.flaw == Flaw::SaveKeepsVersion {
+        let next = if self.flaw == Flaw::SaveKeepsVersion {
             expected
         } else {
             expected + 1
         };
-        self.put(text, &record, version)
+        let (bytes, version) = self.inner.encode(&record, next)?;
+        let stored = Stored {
+            key: key.clone(),
+            version,
+        };
+        if self.flaw == Flaw::SaveChecksThenWrites {
+            let refused = self
+                .inner
+                .transaction(|entries| Ok(self.refuse(entries, text, expected)))?;
+            if let Some(err) = refused {
+                return Err(err);
+            }
+            tokio::task::yield_now().await;
+            return self.put(text, &record, next);
+        }
+        self.inner.transaction(|entries| {
+            if let Some(err) = self.refuse(entries, text, expected) {
+                return Err(err);
+            }
+            entries.insert(text.to_owned(), bytes);
+            Ok(stored)
+        })
     }
 
     /// A flawed `touch`.
@@ -162,7 +199,8 @@ impl Flawed {
                 self.inner.create(record).await
             }
             _ => {
-                // CycleChecksThenActs
+                // CycleIgnoresALostRace: the default's steps, but a delete that found nothing
+                // (a concurrent cycle won) is not taken as `Gone`.
                 if !self.inner.exists(old).await? {
                     return Err(Error::Gone);
                 }
@@ -256,7 +294,7 @@ impl Backend for Flawed {
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
         use Flaw::*;
         match self.flaw {
-            CycleDeletesFirst | CycleLeavesOrphan | CycleKeepsOldKey | CycleChecksThenActs => {
+            CycleDeletesFirst | CycleLeavesOrphan | CycleKeepsOldKey | CycleIgnoresALostRace => {
                 self.cycle_flawed(old, record).await
             }
             _ => self.inner.cycle(old, record).await,

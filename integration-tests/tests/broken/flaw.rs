@@ -74,8 +74,8 @@ flaws! {
     CycleLeavesOrphan,
     /// `cycle` never deletes the old key.
     CycleKeepsOldKey,
-    /// `cycle` checks the old key, then creates and deletes, in separate steps.
-    CycleChecksThenActs,
+    /// `cycle` creates and deletes the old key, ignoring that the delete found nothing.
+    CycleIgnoresALostRace,
     /// `delete` always answers true.
     DeleteAlwaysTrue,
     /// `delete` answers false for an expired record it removed.
