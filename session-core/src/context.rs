@@ -153,9 +153,8 @@ impl Context {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_generator_of_taken_keys_is_a_typed_error_that_is_not_transient() {
-        let context = Context::default();
+    /// Creates with `context` where every key is taken: the result and how many keys were tried.
+    async fn all_taken(context: &Context) -> (Result<SessionKey>, usize) {
         let mut tries = 0;
         let result = context
             .create_with(|_| {
@@ -163,20 +162,20 @@ mod tests {
                 async { Ok(false) }
             })
             .await;
+        (result, tries)
+    }
+
+    #[tokio::test]
+    async fn a_generator_of_taken_keys_is_a_typed_error_that_is_not_transient() {
+        let (result, tries) = all_taken(&Context::default()).await;
         assert!(matches!(result, Err(Error::NoFreeKey { attempts }) if attempts == tries));
+        assert_eq!(tries, MAX_CREATE_ATTEMPTS);
         assert!(result.is_err_and(|err| !err.is_transient()));
     }
 
     #[tokio::test]
     async fn the_attempt_limit_is_the_contexts() {
-        let context = Context::default().with_max_create_attempts(3);
-        let mut tries = 0;
-        let result = context
-            .create_with(|_| {
-                tries += 1;
-                async { Ok(false) }
-            })
-            .await;
+        let (result, tries) = all_taken(&Context::default().with_max_create_attempts(3)).await;
         assert!(matches!(result, Err(Error::NoFreeKey { attempts: 3 })));
         assert_eq!(tries, 3);
     }

@@ -1,5 +1,6 @@
-//! Failure injection: with a `Faults` plan armed, every operation fails at its first file step
-//! as `Error::Backend` naming `file`, with a source; healed, the session is there again.
+//! Failure injection inside the file engine's steps (the conformance suite fails every
+//! operation and every cycle point on every engine; this checks what only files have: no torn
+//! or temporary file is left).
 
 // Test helpers fail the test by panicking.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -36,37 +37,6 @@ fn files_in(dir: &std::path::Path) -> usize {
             name.to_string_lossy().starts_with("sessionid")
         })
         .count()
-}
-
-#[tokio::test]
-async fn every_operation_fails_as_planned_and_heals() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = Faults::new();
-    let backend = FileBackend::builder(dir.path())
-        .context(Context::default().with_faults(faults.clone()))
-        .build()
-        .unwrap();
-    let stored = backend.create(record("alice")).await.unwrap();
-    let key = stored.key;
-    let mut loaded = backend.load(&key).await.unwrap().expect("a live session");
-    loaded.version = stored.version;
-    assert!(faults.calls() > 0);
-
-    faults.fail_after(0);
-    let later = OffsetDateTime::now_utc() + time::Duration::hours(2);
-    injected("load", backend.load(&key).await);
-    injected("create", backend.create(record("bob")).await);
-    injected("save", backend.save(&key, loaded.clone()).await);
-    injected("delete", backend.delete(&key).await);
-    injected("exists", backend.exists(&key).await);
-    injected("touch", backend.touch(&key, later).await);
-    injected("cycle", backend.cycle(&key, loaded.clone()).await);
-    injected("clear_expired", backend.clear_expired().await);
-
-    faults.heal();
-    let again = backend.load(&key).await.unwrap().expect("still there");
-    assert_eq!(again.data, loaded.data);
-    assert_eq!(files_in(dir.path()), 1);
 }
 
 /// A save failing between its staged write and its rename leaves the old file, and no

@@ -4,78 +4,64 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use session_core::{Error, Session};
+use session_core::{Error, Session, SessionKey};
 use tokio::sync::Barrier;
 
 use super::{Must, is_gone, load, require, seed, spawn_at};
 use crate::{Fixture, TestContext};
 
 /// Two saves of one loaded version, started together: exactly one wins, the other is a
-/// conflict, and the store holds the winner's data. Repeated to catch interleavings.
+/// conflict, and the store holds the winner's data. Repeated to catch interleavings, each round
+/// on a fresh session.
 pub async fn racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ConditionalSave);
     for round in 0..25 {
         let stored = seed(&ctx, &fixture, json!({"writer": "none"})).await;
-        let loaded = load(&fixture, &stored.key).await;
-        let barrier = Arc::new(Barrier::new(2));
-        let mut tasks = Vec::new();
-        for writer in ["a", "b"] {
-            let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
-            let mut record = loaded.clone();
-            Arc::make_mut(&mut record.data).insert("writer".into(), json!(writer));
-            tasks.push(spawn_at(&barrier, async move {
-                (writer, backend.save(&key, record).await)
-            }));
-        }
-        let mut winners = Vec::new();
-        for task in tasks {
-            match task.await.must("join") {
-                (writer, Ok(_)) => winners.push(writer),
-                (_, Err(Error::Conflict)) => {}
-                (writer, Err(other)) => panic!("round {round}: {writer} failed with {other:?}"),
-            }
-        }
-        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
-        assert_eq!(load(&fixture, &stored.key).await.data["writer"], winners[0]);
+        race_saves(&fixture, &stored.key, 2, round).await;
     }
 }
 
-/// Eight writers save one loaded version at once, forty rounds: each round exactly one wins.
-/// Heavy enough that a save which checks the version and writes in two steps is caught every
-/// run, not one run in ten.
+/// Eight writers save one loaded version at once, forty rounds on one session: each round
+/// exactly one wins. Heavy enough that a save which checks the version and writes in two steps
+/// is caught every run, not one run in ten.
 pub async fn many_writers_racing_saves_exactly_one_wins(ctx: TestContext, fixture: Fixture) {
     require!(fixture, ConditionalSave);
-    const WRITERS: usize = 8;
     let stored = seed(&ctx, &fixture, json!({"writer": "none"})).await;
     for round in 0..40 {
-        let loaded = load(&fixture, &stored.key).await;
-        let barrier = Arc::new(Barrier::new(WRITERS));
-        let tasks: Vec<_> = (0..WRITERS)
-            .map(|writer| {
-                let (backend, key) = (Arc::clone(&fixture.backend), stored.key.clone());
-                let mut record = loaded.clone();
-                Arc::make_mut(&mut record.data)
-                    .insert("writer".into(), json!(format!("{round}-{writer}")));
-                spawn_at(&barrier, async move {
-                    (writer, backend.save(&key, record).await)
-                })
-            })
-            .collect();
-        let mut winners = Vec::new();
-        for task in tasks {
-            match task.await.must("join") {
-                (writer, Ok(_)) => winners.push(writer),
-                (_, Err(Error::Conflict)) => {}
-                (writer, Err(other)) => panic!("round {round}: {writer} failed with {other:?}"),
-            }
-        }
-        assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
-        assert_eq!(
-            load(&fixture, &stored.key).await.data["writer"],
-            format!("{round}-{}", winners[0]),
-            "round {round}: the store holds another writer's data than the winner's"
-        );
+        race_saves(&fixture, &stored.key, 8, round).await;
     }
+}
+
+/// `writers` saves of the version under `key`, started together: asserts exactly one wins and
+/// the store holds its data.
+async fn race_saves(fixture: &Fixture, key: &SessionKey, writers: usize, round: usize) {
+    let loaded = load(fixture, key).await;
+    let barrier = Arc::new(Barrier::new(writers));
+    let tasks: Vec<_> = (0..writers)
+        .map(|writer| {
+            let (backend, key) = (Arc::clone(&fixture.backend), key.clone());
+            let mut record = loaded.clone();
+            Arc::make_mut(&mut record.data)
+                .insert("writer".into(), json!(format!("{round}-{writer}")));
+            spawn_at(&barrier, async move {
+                (writer, backend.save(&key, record).await)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.must("join") {
+            (writer, Ok(_)) => winners.push(writer),
+            (_, Err(Error::Conflict)) => {}
+            (writer, Err(other)) => panic!("round {round}: {writer} failed with {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+    assert_eq!(
+        load(fixture, key).await.data["writer"],
+        format!("{round}-{}", winners[0]),
+        "round {round}: the store holds another writer's data than the winner's"
+    );
 }
 
 /// A delete and a save started together: whichever lands first, the session stays deleted.
