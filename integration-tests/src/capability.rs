@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use session_core::Backend;
+#[cfg(doc)]
 use session_core::Capabilities;
 
 /// A guarantee some cases need. An engine that lacks one says so twice: in
@@ -31,17 +33,21 @@ pub enum Capability {
     /// round trip, so the failure-injection cases can make its store fail at chosen points.
     /// Not in [`Capabilities`]: the suite sees whether the engine asks.
     FaultHook,
+    /// An index of sessions by user ([`Backend::user_index`](session_core::Backend::user_index)):
+    /// a user's sessions can be listed and revoked.
+    UserIndex,
 }
 
 impl Capability {
     /// Every capability, in the order the summary lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::ServerSide,
         Self::ConditionalSave,
         Self::CountedSweep,
         Self::StoresBytes,
         Self::KeepsCreatedAt,
         Self::FaultHook,
+        Self::UserIndex,
     ];
 
     /// The name in the summary and in `SKIP(capability)` lines.
@@ -53,6 +59,7 @@ impl Capability {
             Self::StoresBytes => "stores_bytes",
             Self::KeepsCreatedAt => "keeps_created_at",
             Self::FaultHook => "fault_hook",
+            Self::UserIndex => "user_index",
         }
     }
 
@@ -75,11 +82,16 @@ impl Capability {
             Self::FaultHook => {
                 "store failures are not injected: the failure-order cases do not run"
             }
+            Self::UserIndex => {
+                "a user's sessions cannot be listed, nor revoked one by one: log out everywhere \
+                 else needs another way"
+            }
         }
     }
 
-    /// Whether `capabilities` claim it; `None` for what [`Capabilities`] does not say.
-    pub const fn claimed_by(self, capabilities: &Capabilities) -> Option<bool> {
+    /// Whether `backend` claims it; `None` for what the backend does not say.
+    pub fn claimed_by(self, backend: &dyn Backend) -> Option<bool> {
+        let capabilities = backend.capabilities();
         match self {
             Self::ServerSide => Some(capabilities.server_side),
             Self::ConditionalSave => Some(capabilities.conditional_save),
@@ -87,6 +99,7 @@ impl Capability {
             Self::StoresBytes => Some(capabilities.stores_bytes),
             Self::KeepsCreatedAt => Some(capabilities.keeps_created_at),
             Self::FaultHook => None,
+            Self::UserIndex => Some(backend.user_index().is_some()),
         }
     }
 }

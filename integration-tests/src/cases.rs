@@ -15,6 +15,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod payload;
 pub mod session_api;
+pub mod users;
 
 use std::fmt::Debug;
 

@@ -116,11 +116,10 @@ impl Fixture {
     /// Where the backend's capabilities and the factory's declarations disagree, one sentence
     /// each; empty when they agree.
     pub fn undeclared(&self) -> Vec<String> {
-        let capabilities = self.capabilities();
         Capability::ALL
             .into_iter()
             .filter_map(|capability| {
-                let claimed = capability.claimed_by(&capabilities)?;
+                let claimed = capability.claimed_by(&*self.backend)?;
                 let declared = self.lacks.contains_key(&capability);
                 match (claimed, declared) {
                     (false, false) => Some(format!(
@@ -144,9 +143,7 @@ impl Fixture {
     #[allow(clippy::panic)] // a conformance case fails by panicking
     pub fn has(&self, capability: Capability) -> bool {
         let declared = self.lacks.contains_key(&capability);
-        let claimed = capability
-            .claimed_by(&self.capabilities())
-            .unwrap_or(!declared);
+        let claimed = capability.claimed_by(&*self.backend).unwrap_or(!declared);
         if claimed == declared {
             panic!("{}", self.undeclared().join("; "));
         }

@@ -126,6 +126,11 @@ macro_rules! __with_cases {
             session_api::eight_character_cookie_is_a_key,
             session_api::reserved_keys_are_guarded,
             session_api::modify_reads_and_writes_one_value,
+            users::user_sessions_are_listed_for_their_owner_only,
+            users::a_revoked_session_never_loads_again,
+            users::log_out_everywhere_else_keeps_only_this_session,
+            users::the_index_follows_cycle_and_flush,
+            users::expired_sessions_are_never_listed,
         }
     };
 }

@@ -14,6 +14,7 @@ use broken::engine::Flawed;
 use broken::flaw::Flaw;
 use session_conformance::suite::{Failure, failing_cases};
 use session_conformance::{Capability, Fixture, ReferenceBackend, TestContext, Unavailable};
+use session_core::users::{Indexed, MemoryKeyIndex};
 
 /// The table of broken engines, as the crate docs show it.
 const TABLE: &str = include_str!("../docs/broken.md");
@@ -23,6 +24,10 @@ const CONTRACT_TABLE: &str = include_str!("../docs/contract.md");
 
 /// The contract's tags, where the trait is documented.
 const CONTRACT: &str = include_str!("../../session-core/src/backend.rs");
+
+/// The tags of the optional index's contract (not broken by the broken engines yet: they run
+/// without an index).
+const INDEX_CONTRACT: &str = include_str!("../../session-core/src/users.rs");
 
 /// A row of the table: the contract line it breaks and the cases that must catch it.
 struct Row {
@@ -80,7 +85,11 @@ async fn flawed(ctx: TestContext, flaw: Flaw) -> Result<Fixture, Unavailable> {
         flaw,
     })
     .with_raw(inner.clone())
-    .with_probe(inner);
+    .with_probe(inner)
+    .lacks(
+        Capability::UserIndex,
+        "each breaks the Backend contract; the index runs on the reference",
+    );
     Ok(if flaw == Flaw::ClaimsNativeExpiry {
         fixture.lacks(
             Capability::CountedSweep,
@@ -95,9 +104,11 @@ async fn flawed(ctx: TestContext, flaw: Flaw) -> Result<Fixture, Unavailable> {
 async fn the_reference_engine_fails_no_case() {
     let failed = failing_cases(|ctx| async move {
         let backend = ReferenceBackend::new(ctx.context());
-        Ok(Fixture::new(backend.clone())
-            .with_raw(backend.clone())
-            .with_probe(backend))
+        Ok(
+            Fixture::new(Indexed::new(backend.clone(), MemoryKeyIndex::new()))
+                .with_raw(backend.clone())
+                .with_probe(backend),
+        )
     })
     .await;
     assert!(failed.is_empty(), "the reference engine failed {failed:?}");
@@ -156,7 +167,8 @@ fn case_names() -> BTreeSet<&'static str> {
 
 #[test]
 fn every_line_of_the_contract_has_a_case() {
-    let tags = contract_tags(CONTRACT);
+    let mut tags = contract_tags(CONTRACT);
+    tags.extend(contract_tags(INDEX_CONTRACT));
     let table = rows(CONTRACT_TABLE, 1, 3);
     let lines: BTreeSet<String> = table.keys().cloned().collect();
     assert_eq!(

@@ -38,6 +38,10 @@ fn cookie_fixture(backend: impl session_core::Backend + 'static) -> Fixture {
             "Django's cookie holds only the dict (SESSION_ABSOLUTE_AGE is not set here)",
         )
         .lacks(Capability::FaultHook, "there is no store to fail")
+        .lacks(
+            Capability::UserIndex,
+            "nothing on the server to list; log out everywhere is a per-user marker checked on load",
+        )
 }
 
 async fn signed_cookies(ctx: TestContext) -> Result<Fixture, Unavailable> {

@@ -31,6 +31,7 @@ async fn file_with(ctx: TestContext, django: bool) -> std::result::Result<Fixtur
         .build()
         .map_err(|err| Unavailable::new("file", err))?;
     Ok(Fixture::new(backend.clone())
+        .lacks(Capability::UserIndex, "its KeyIndex is not written yet")
         .with_raw(RawFile(backend))
         .with_cleanup(move || async move { drop(dir) }))
 }

@@ -9,11 +9,12 @@ use session_cache::MokaBackend;
 use session_conformance::{
     Capability, Fixture, Probe, TestContext, Unavailable, conformance_tests,
 };
+use session_core::users::{Indexed, MemoryKeyIndex};
 use session_core::{Backend, Result, SessionKey, async_trait};
 
 /// The engine's fixture, serving `backend` (the engine itself, or it behind `Arc<dyn Backend>`).
 fn fixture(engine: MokaBackend, backend: Arc<dyn Backend>) -> Fixture {
-    Fixture::new(backend)
+    Fixture::new(Indexed::new(backend, MemoryKeyIndex::new()))
         .lacks(
             Capability::CountedSweep,
             "moka drops entries past their deadline by itself",

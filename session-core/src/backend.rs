@@ -151,6 +151,13 @@ pub trait Backend: Send + Sync + Debug {
 
     /// What this engine can do, so the suite and the middleware know what to expect.
     fn capabilities(&self) -> Capabilities;
+
+    /// The engine's index of sessions by user, when it keeps one (see
+    /// [`users::Indexed`](crate::users::Indexed), which gives any engine one). `None`, the
+    /// default: a user's sessions cannot be listed nor revoked one by one.
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        None
+    }
 }
 
 /// What an engine can do.
@@ -251,5 +258,8 @@ impl<B: Backend + ?Sized> Backend for Arc<B> {
     }
     fn capabilities(&self) -> Capabilities {
         (**self).capabilities()
+    }
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        (**self).user_index()
     }
 }

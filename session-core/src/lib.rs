@@ -68,6 +68,7 @@ mod secret;
 pub mod session;
 pub mod settings;
 pub mod signing;
+pub mod users;
 
 pub use backend::{Backend, Capabilities};
 #[cfg(feature = "test-util")]

@@ -6,6 +6,7 @@ mod ops;
 mod persist;
 mod state;
 mod store;
+mod users;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -15,6 +15,7 @@ pub(crate) async fn redis_fixture(
     let prefix = format!("{}:", ctx.namespace);
     let backend = redis_backend(ctx, &urls, &prefix, service).await?;
     Ok(Fixture::new(backend.clone())
+        .lacks(Capability::UserIndex, "its KeyIndex is not written yet")
         .lacks(
             Capability::CountedSweep,
             "Redis drops each key at its TTL; clear_expired has nothing to do",

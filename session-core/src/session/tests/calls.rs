@@ -89,6 +89,9 @@ impl Backend for Counting {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
+    fn user_index(&self) -> Option<&dyn crate::users::UserIndex> {
+        self.inner.user_index()
+    }
 }
 
 fn counted(backend: Counting, clock: &MockClock) -> (Arc<Counting>, SessionStore) {
