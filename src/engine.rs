@@ -341,11 +341,25 @@ impl Engine {
 
     #[cfg(feature = "moka")]
     fn memory(self) -> Result<Arc<dyn Backend>> {
-        Ok(Arc::new(
-            session_cache::MokaBackend::builder()
-                .context(self.context)
-                .build(),
-        ))
+        let backend = session_cache::MokaBackend::builder()
+            .context(self.context.clone())
+            .build();
+        Ok(self.indexed(backend, session_core::users::MemoryKeyIndex::new()))
+    }
+
+    /// `backend` with its logged-in sessions filed by user in `index` (the user's list of
+    /// sessions), unless `SESSION_USER_INDEX=false`.
+    #[cfg_attr(not(feature = "moka"), allow(dead_code))]
+    fn indexed(
+        &self,
+        backend: impl Backend + 'static,
+        index: impl session_core::users::KeyIndex + 'static,
+    ) -> Arc<dyn Backend> {
+        if self.settings.user_index {
+            Arc::new(session_core::users::Indexed::new(backend, index))
+        } else {
+            Arc::new(backend)
+        }
     }
 
     #[cfg(not(feature = "moka"))]

@@ -95,6 +95,14 @@ fields::define_settings! {
     /// `expire_date` as it is; `0` writes it on every save, as Django does.
     "SESSION_DB_EXPIRY_SLACK" => db_expiry_slack: u64 =
         defaults::DB_EXPIRY_SLACK_SECS, parse_number;
+    /// `true` (ours). Server-side engines file each logged-in session
+    /// under its user (`_auth_user_id`), so a user can list their sessions, revoke one, or log
+    /// out everywhere else (`session_core::users`); `false` keeps no index.
+    "SESSION_USER_INDEX" => user_index: bool = true, parse_bool;
+    /// `false` (ours). The middleware records the client's user agent and
+    /// IP address in logged-in sessions, for the user's list of sessions. Personal data: off
+    /// unless you need it.
+    "SESSION_TRACK_CLIENT" => track_client: bool = false, parse_bool;
 }
 
 impl Settings {
