@@ -91,8 +91,16 @@ async fn the_cache_engine_on_memory_is_moka() {
     ]);
     let backend = Engine::from_settings(&settings).await.unwrap();
     assert!(backend.capabilities().native_expiry);
-    assert!(format!("{backend:?}").starts_with("MokaBackend"));
+    assert!(format!("{backend:?}").contains("MokaBackend"));
+    assert!(backend.user_index().is_some(), "indexed by user by default");
     round_trip(&settings).await;
+    let unindexed = settings(&[
+        ("SESSION_ENGINE", "cache"),
+        ("SESSION_CACHE_URL", "memory://"),
+        ("SESSION_USER_INDEX", "false"),
+    ]);
+    let backend = Engine::from_settings(&unindexed).await.unwrap();
+    assert!(backend.user_index().is_none(), "SESSION_USER_INDEX=false keeps no index");
 }
 
 #[tokio::test]
