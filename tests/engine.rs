@@ -85,22 +85,25 @@ async fn djangos_dotted_db_engine_on_postgres_and_mariadb() {
 
 #[tokio::test]
 async fn the_cache_engine_on_memory_is_moka() {
-    let settings = settings(&[
+    let memory = settings(&[
         ("SESSION_ENGINE", "cache"),
         ("SESSION_CACHE_URL", "memory://"),
     ]);
-    let backend = Engine::from_settings(&settings).await.unwrap();
+    let backend = Engine::from_settings(&memory).await.unwrap();
     assert!(backend.capabilities().native_expiry);
     assert!(format!("{backend:?}").contains("MokaBackend"));
     assert!(backend.user_index().is_some(), "indexed by user by default");
-    round_trip(&settings).await;
+    round_trip(&memory).await;
     let unindexed = settings(&[
         ("SESSION_ENGINE", "cache"),
         ("SESSION_CACHE_URL", "memory://"),
         ("SESSION_USER_INDEX", "false"),
     ]);
     let backend = Engine::from_settings(&unindexed).await.unwrap();
-    assert!(backend.user_index().is_none(), "SESSION_USER_INDEX=false keeps no index");
+    assert!(
+        backend.user_index().is_none(),
+        "SESSION_USER_INDEX=false keeps no index"
+    );
 }
 
 #[tokio::test]
