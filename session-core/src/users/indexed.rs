@@ -91,20 +91,20 @@ impl<B: Backend, I: KeyIndex> Indexed<B, I> {
         self.filed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Files `stored.key` under the owner of `record` unless this process already did; if
-    /// filing fails, deletes the session just written and returns the error.
-    async fn file(&self, record: &Record, stored: Stored) -> Result<Stored> {
-        let Some(owner) = owner_of(&record.data) else {
+    /// Files `stored.key` under `owner` unless this process already did; if filing fails,
+    /// deletes the session just written and returns the error.
+    async fn file(&self, owner: Option<Arc<str>>, stored: Stored) -> Result<Stored> {
+        let Some(owner) = owner else {
             return Ok(stored);
         };
         let known = self
             .filed()
             .get(&stored.key)
-            .is_some_and(|filed| &**filed == owner);
+            .is_some_and(|filed| **filed == *owner);
         if known {
             return Ok(stored);
         }
-        if let Err(err) = self.index.add(owner, &stored.key).await {
+        if let Err(err) = self.index.add(&owner, &stored.key).await {
             // A session the index does not know could not be revoked: undo it.
             let _ = self.backend.delete(&stored.key).await;
             return Err(err);
@@ -113,7 +113,7 @@ impl<B: Backend, I: KeyIndex> Indexed<B, I> {
         if filed.len() >= REMEMBERED {
             filed.clear(); // forgetting only costs a repeated, idempotent index write
         }
-        filed.insert(stored.key.clone(), owner.into());
+        filed.insert(stored.key.clone(), owner);
         Ok(stored)
     }
 
@@ -153,13 +153,15 @@ impl<B: Backend, I: KeyIndex> Backend for Indexed<B, I> {
     }
 
     async fn create(&self, record: Record) -> Result<Stored> {
-        let stored = self.backend.create(record.clone()).await?;
-        self.file(&record, stored).await
+        let owner = owner_of(&record.data).map(Arc::from);
+        let stored = self.backend.create(record).await?;
+        self.file(owner, stored).await
     }
 
     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
-        let stored = self.backend.save(key, record.clone()).await?;
-        self.file(&record, stored).await
+        let owner = owner_of(&record.data).map(Arc::from);
+        let stored = self.backend.save(key, record).await?;
+        self.file(owner, stored).await
     }
 
     async fn touch(&self, key: &SessionKey, expires_at: OffsetDateTime) -> Result<SessionKey> {
@@ -167,11 +169,12 @@ impl<B: Backend, I: KeyIndex> Backend for Indexed<B, I> {
     }
 
     async fn cycle(&self, old: &SessionKey, record: Record) -> Result<Stored> {
-        let stored = self.backend.cycle(old, record.clone()).await?;
-        if let Some(owner) = owner_of(&record.data) {
+        let owner: Option<Arc<str>> = owner_of(&record.data).map(Arc::from);
+        let stored = self.backend.cycle(old, record).await?;
+        if let Some(owner) = &owner {
             let _ = self.unfile(owner, std::slice::from_ref(old)).await; // else pruned later
         }
-        self.file(&record, stored).await
+        self.file(owner, stored).await
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool> {
