@@ -2,8 +2,8 @@
 //!
 //! The conformance suite of [`session-kit`](https://docs.rs/session-kit): every line of the
 //! [`Backend`] contract and every behaviour of Django's `SessionTestsMixin`, as cases runnable
-//! against any engine, third-party ones included. It tests itself: 35 engines, each broken in
-//! one way, run the whole suite, and each is caught (see [the table](#the-broken-engines)).
+//! against any engine, third-party ones included. It tests itself: 35 engines and 3 key indexes,
+//! each broken in one way, run the whole suite, and each is caught (see [the table](#the-broken-engines)).
 //!
 //! # Write your own engine
 //!

@@ -6,12 +6,14 @@
 mod broken {
     pub(crate) mod engine;
     pub(crate) mod flaw;
+    pub(crate) mod index;
 }
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use broken::engine::Flawed;
 use broken::flaw::Flaw;
+use broken::index::{FlawedIndex, IndexFlaw};
 use session_conformance::suite::{Failure, failing_cases};
 use session_conformance::{Capability, Fixture, ReferenceBackend, TestContext, Unavailable};
 use session_core::users::{Indexed, MemoryKeyIndex};
@@ -25,8 +27,7 @@ const CONTRACT_TABLE: &str = include_str!("../docs/contract.md");
 /// The contract's tags, where the trait is documented.
 const CONTRACT: &str = include_str!("../../session-core/src/backend.rs");
 
-/// The tags of the optional index's contract (not broken by the broken engines yet: they run
-/// without an index).
+/// The tags of the optional index's contract (broken by the broken key indexes).
 const INDEX_CONTRACT: &str = include_str!("../../session-core/src/users.rs");
 
 /// A row of the table: the contract line it breaks and the cases that must catch it.
@@ -114,44 +115,80 @@ async fn the_reference_engine_fails_no_case() {
     assert!(failed.is_empty(), "the reference engine failed {failed:?}");
 }
 
+/// What is wrong with how the run of the broken engine `name` ended, by its table row.
+fn judge(
+    table: &BTreeMap<String, Row>,
+    name: &str,
+    failures: &[(&'static str, Failure)],
+    problems: &mut Vec<String>,
+) {
+    let names: Vec<&str> = failures.iter().map(|(case, _)| *case).collect();
+    let Some(row) = table.get(name) else {
+        problems.push(format!("{name} has no row in docs/broken.md"));
+        return;
+    };
+    if row.killers.is_empty() {
+        problems.push(format!("{name}: the table names no case"));
+    }
+    for killer in &row.killers {
+        match failures.iter().find(|(case, _)| case == killer) {
+            Some((_, Failure::Panicked(_))) => {}
+            Some((_, other)) => {
+                problems.push(format!(
+                    "{name}: {killer} did not catch it, it failed by {other:?}"
+                ));
+            }
+            None => problems.push(format!(
+                "{name} passed {killer}, which the table says catches it (it failed {names:?})"
+            )),
+        }
+    }
+    for (case, failure) in failures {
+        if !matches!(failure, Failure::Panicked(_)) {
+            problems.push(format!("{name}: {case} failed by {failure:?}"));
+        }
+    }
+}
+
+/// The reference engine over a key index broken by `flaw`.
+async fn flawed_index(ctx: TestContext, flaw: IndexFlaw) -> Result<Fixture, Unavailable> {
+    let backend = ReferenceBackend::new(ctx.context());
+    let index = FlawedIndex {
+        inner: MemoryKeyIndex::new(),
+        flaw,
+    };
+    Ok(Fixture::new(Indexed::new(backend.clone(), index))
+        .with_raw(backend.clone())
+        .with_probe(backend))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_broken_engine_is_caught_by_the_cases_the_table_names() {
     let table = table();
     let mut runs = tokio::task::JoinSet::new();
     for &flaw in Flaw::ALL {
-        runs.spawn(async move { (flaw, failing_cases(move |ctx| flawed(ctx, flaw)).await) });
+        runs.spawn(async move {
+            (
+                flaw.name(),
+                failing_cases(move |ctx| flawed(ctx, flaw)).await,
+            )
+        });
+    }
+    for &flaw in IndexFlaw::ALL {
+        runs.spawn(async move {
+            (
+                flaw.name(),
+                failing_cases(move |ctx| flawed_index(ctx, flaw)).await,
+            )
+        });
     }
     let mut problems = Vec::new();
     let mut report = String::new();
     while let Some(run) = runs.join_next().await {
-        let (flaw, failures) = run.expect("a run of the suite");
+        let (name, failures) = run.expect("a run of the suite");
         let names: Vec<&str> = failures.iter().map(|(case, _)| *case).collect();
-        report.push_str(&format!("| `{}` | {} |\n", flaw.name(), names.join(", ")));
-        let Some(row) = table.get(flaw.name()) else {
-            problems.push(format!("{} has no row in docs/broken.md", flaw.name()));
-            continue;
-        };
-        if row.killers.is_empty() {
-            problems.push(format!("{}: the table names no case", flaw.name()));
-        }
-        for killer in &row.killers {
-            match failures.iter().find(|(case, _)| case == killer) {
-                Some((_, Failure::Panicked(_))) => {}
-                Some((_, other)) => problems.push(format!(
-                    "{}: {killer} did not catch it, it failed by {other:?}",
-                    flaw.name()
-                )),
-                None => problems.push(format!(
-                    "{} passed {killer}, which the table says catches it (it failed {names:?})",
-                    flaw.name()
-                )),
-            }
-        }
-        for (case, failure) in &failures {
-            if !matches!(failure, Failure::Panicked(_)) {
-                problems.push(format!("{}: {case} failed by {failure:?}", flaw.name()));
-            }
-        }
+        report.push_str(&format!("| `{name}` | {} |\n", names.join(", ")));
+        judge(&table, name, &failures, &mut problems);
     }
     eprintln!("{report}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -187,18 +224,23 @@ fn every_line_of_the_contract_has_a_case() {
 #[test]
 fn the_table_covers_every_broken_engine_and_every_contract_line() {
     let table = table();
-    let names: BTreeSet<String> = Flaw::ALL.iter().map(|f| f.name().to_owned()).collect();
+    let names: BTreeSet<String> = Flaw::ALL
+        .iter()
+        .map(|f| f.name().to_owned())
+        .chain(IndexFlaw::ALL.iter().map(|f| f.name().to_owned()))
+        .collect();
     let rows: BTreeSet<String> = table.keys().cloned().collect();
     assert_eq!(
         rows, names,
         "docs/broken.md rows against the broken engines"
     );
-    let tags = contract_tags(CONTRACT);
+    let mut tags = contract_tags(CONTRACT);
     assert!(
         tags.len() >= 20,
         "only {} tags found in backend.rs",
         tags.len()
     );
+    tags.extend(contract_tags(INDEX_CONTRACT));
     let broken: BTreeSet<String> = table.values().map(|row| row.tag.clone()).collect();
     let unbroken: Vec<&String> = tags.difference(&broken).collect();
     assert!(unbroken.is_empty(), "no broken engine breaks {unbroken:?}");
