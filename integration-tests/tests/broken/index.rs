@@ -6,6 +6,7 @@ use session_core::{Result, SessionKey, async_trait};
 
 /// One flaw of a key index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // the names are the table's, which mixes them with engine flaws
 pub(crate) enum IndexFlaw {
     /// `add` files nothing.
     IndexDropsAdds,
