@@ -40,15 +40,16 @@ pub fn owner_of(data: &Data) -> Option<&str> {
 /// it. A cycled session (a login) gets a new one.
 ///
 /// ```
-/// use session_core::SessionKey;
 /// use session_core::users::PublicId;
 ///
-/// let key = SessionKey::from_cookie("abcdefgh12345678").unwrap();
+/// # fn main() -> session_core::Result<()> {
+/// let key = session_core::KeyGenerator::random().generate()?;
 /// let id = PublicId::of(&key);
 /// assert_eq!(id.as_str().len(), 32);
 /// assert!(!id.as_str().contains(key.as_str()));
 /// assert_eq!(PublicId::parse(id.as_str()), Some(id));
 /// assert_eq!(PublicId::parse("not an id"), None);
+/// # Ok(()) }
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PublicId(String);

@@ -34,19 +34,19 @@ const REMEMBERED: usize = 100_000;
 /// # struct Map(std::sync::Mutex<std::collections::HashMap<SessionKey, Record>>);
 /// # #[async_trait]
 /// # impl Backend for Map {
-/// #     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> { Ok(self.0.lock().unwrap().get(key).cloned()) }
+/// #     async fn load(&self, key: &SessionKey) -> Result<Option<Record>> { Ok(self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(key).cloned()) }
 /// #     async fn create(&self, record: Record) -> Result<Stored> {
 /// #         let key = session_core::KeyGenerator::random().generate()?;
-/// #         self.0.lock().unwrap().insert(key.clone(), record);
+/// #         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.clone(), record);
 /// #         Ok(Stored { key, version: session_core::Version::counter(1) })
 /// #     }
 /// #     async fn save(&self, key: &SessionKey, record: Record) -> Result<Stored> {
-/// #         self.0.lock().unwrap().insert(key.clone(), record);
+/// #         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.clone(), record);
 /// #         Ok(Stored { key: key.clone(), version: session_core::Version::counter(2) })
 /// #     }
 /// #     async fn touch(&self, key: &SessionKey, _: OffsetDateTime) -> Result<SessionKey> { Ok(key.clone()) }
-/// #     async fn delete(&self, key: &SessionKey) -> Result<bool> { Ok(self.0.lock().unwrap().remove(key).is_some()) }
-/// #     async fn exists(&self, key: &SessionKey) -> Result<bool> { Ok(self.0.lock().unwrap().contains_key(key)) }
+/// #     async fn delete(&self, key: &SessionKey) -> Result<bool> { Ok(self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key).is_some()) }
+/// #     async fn exists(&self, key: &SessionKey) -> Result<bool> { Ok(self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(key)) }
 /// #     async fn clear_expired(&self) -> Result<u64> { Ok(0) }
 /// #     fn capabilities(&self) -> Capabilities { Capabilities::server_side() }
 /// # }
